@@ -1,0 +1,86 @@
+import { FeedPolicy } from '@app/domain';
+import { Env, validateEnv } from './env.schema';
+
+export interface AppConfig {
+  readonly port: number;
+  readonly workerHttpPort: number;
+  readonly jwtSecret: string | undefined;
+  readonly logLevel: string;
+  readonly rateLimitPerMinute: number;
+  readonly kafka: {
+    readonly brokers: string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+    readonly maxRecordBytes: number;
+    readonly topics: { readonly activities: string; readonly follows: string; readonly dlq: string; readonly fanout: string; readonly live: string };
+  };
+  readonly cassandra: {
+    readonly contactPoints: string[];
+    readonly localDc: string;
+    readonly keyspace: string;
+    readonly replication: Record<string, string | number>;
+    readonly requestTimeoutMs: number;
+    readonly migrateOnStart: boolean;
+  };
+  readonly policy: FeedPolicy;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+function replicationOf(spec: string): Record<string, string | number> {
+  const [strategy, rest = ''] = spec.split(':');
+  if (strategy === 'SimpleStrategy') return { class: 'SimpleStrategy', replication_factor: Number(rest) };
+  const dcs = Object.fromEntries(list(rest).map((kv) => { const [dc, rf] = kv.split('='); return [dc ?? '', Number(rf)]; }));
+  return { class: 'NetworkTopologyStrategy', ...dcs };
+}
+
+/** Flat env → the typed, nested object both apps inject. */
+export function toAppConfig(env: Env): AppConfig {
+  return {
+    port: env.PORT,
+    workerHttpPort: env.WORKER_HTTP_PORT,
+    jwtSecret: env.AUTH_JWT_SECRET,
+    logLevel: env.LOG_LEVEL,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    kafka: {
+      brokers: list(env.KAFKA_BROKERS),
+      clientId: env.KAFKA_CLIENT_ID,
+      groupId: env.KAFKA_GROUP_ID,
+      partitions: env.KAFKA_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      maxRecordBytes: env.KAFKA_MAX_RECORD_BYTES,
+      topics: {
+        activities: env.KAFKA_TOPIC_ACTIVITIES,
+        follows: env.KAFKA_TOPIC_FOLLOWS,
+        dlq: env.KAFKA_TOPIC_DLQ,
+        fanout: env.KAFKA_TOPIC_FANOUT,
+        live: env.KAFKA_TOPIC_LIVE,
+      },
+    },
+    cassandra: {
+      contactPoints: list(env.CASSANDRA_CONTACT_POINTS),
+      localDc: env.CASSANDRA_LOCAL_DC,
+      keyspace: env.CASSANDRA_KEYSPACE,
+      replication: replicationOf(env.CASSANDRA_REPLICATION),
+      requestTimeoutMs: env.CASSANDRA_REQUEST_TIMEOUT_MS,
+      migrateOnStart: env.MIGRATE_ON_START,
+    },
+    policy: {
+      retentionDays: env.FEED_RETENTION_DAYS,
+      homeWindowDays: Math.min(env.HOME_WINDOW_DAYS, env.FEED_RETENTION_DAYS),
+      highFollowerThreshold: env.FANOUT_HIGH_FOLLOWER_THRESHOLD,
+      inactiveAfterDays: env.FANOUT_INACTIVE_DAYS,
+      followBackfillLimit: env.FOLLOW_BACKFILL_LIMIT,
+      chunkSize: env.FANOUT_CHUNK_SIZE,
+      concurrency: env.FANOUT_CONCURRENCY,
+    },
+  };
+}
+
+/** For scripts and tests: the config from process.env plus overrides. */
+export const loadAppConfig = (overrides: Record<string, string> = {}): AppConfig =>
+  toAppConfig(validateEnv({ ...process.env, ...overrides }));

@@ -1,0 +1,35 @@
+/**
+ * Domain error codes. Every layer throws DomainError; each transport maps the code exactly once
+ * (HTTP: apps/api/src/http/error-status.ts, Kafka: retry vs dead-letter in libs/messaging-kafka).
+ */
+export type DomainErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_CURSOR'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'STORE_UNAVAILABLE';
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly problems: readonly string[];
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly fields?: readonly FieldProblem[],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+export function assertUnreachable(x: never): never {
+  throw new Error(`Unhandled case: ${String(x)}`);
+}

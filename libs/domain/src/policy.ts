@@ -1,0 +1,40 @@
+/**
+ * The fanout/read policy as data (validated config fills it in). Every rule that decides between push
+ * and pull lives here as a pure function so the worker and the read path cannot disagree.
+ */
+export interface FeedPolicy {
+  /** Activities older than this are no longer "existing" (CONTRACT §2). */
+  readonly retentionDays: number;
+  /** Home timelines are materialised for this many days; older pages are pulled from authors' feeds. */
+  readonly homeWindowDays: number;
+  /** Authors with at least this many followers are not fanned out; readers pull them. */
+  readonly highFollowerThreshold: number;
+  /** Readers who have not read their home feed for this many days are skipped by fanout. */
+  readonly inactiveAfterDays: number;
+  /** How many of the followee's newest activities a follow copies into the home timeline. */
+  readonly followBackfillLimit: number;
+  /** Followers per fanout chunk (one chunk = one internal Kafka record). */
+  readonly chunkSize: number;
+  /** In-flight Cassandra statements per worker during a chunk. */
+  readonly concurrency: number;
+}
+
+export const DAY_MS = 86_400_000;
+
+export const retentionFloorMs = (p: FeedPolicy, nowMs: number): number => nowMs - p.retentionDays * DAY_MS;
+export const windowFloorMs = (p: FeedPolicy, nowMs: number): number => nowMs - p.homeWindowDays * DAY_MS;
+
+/**
+ * TTL for a row that should live until `publishedMs + days`. Returns 0 when the row is already past
+ * its life and must not be written at all (writing it would only create an instantly-expired cell).
+ */
+export function ttlSecondsUntil(publishedMs: number, days: number, nowMs: number): number {
+  const remaining = publishedMs + days * DAY_MS - nowMs;
+  return remaining <= 0 ? 0 : Math.max(1, Math.ceil(remaining / 1000));
+}
+
+export const isInactive = (p: FeedPolicy, lastReadMs: number | null, nowMs: number): boolean =>
+  lastReadMs === null || nowMs - lastReadMs >= p.inactiveAfterDays * DAY_MS;
+
+export const isHighFollower = (p: FeedPolicy, followerCount: number): boolean =>
+  followerCount >= p.highFollowerThreshold;

@@ -1,0 +1,154 @@
+import { Activity, FeedPosition, GraphChange, NotificationEntry, UserId } from '@app/domain';
+
+/**
+ * Ports of the application layer. libs/storage-cassandra implements the stores, libs/messaging-kafka
+ * the publisher; libs/testing has in-memory versions for unit tests. All writes are idempotent
+ * upserts or timestamped deletes (`tsMicros` = the event time in microseconds, used as the Cassandra
+ * write timestamp so that replayed or reordered events resolve by last-write-wins).
+ */
+
+/** A feed row: a reference to an activity, ordered by (ms, id) newest first. */
+export interface FeedRef extends FeedPosition {
+  readonly actor: UserId;
+}
+
+export interface SlicePage {
+  /** Newest first, all strictly older than `before` and not older than `floorMs`. */
+  readonly rows: FeedRef[];
+  /** True when no further rows exist between the last row and `floorMs`. */
+  readonly exhausted: boolean;
+}
+
+export interface StoredActivity {
+  readonly activity: Activity;
+  readonly acceptedMs: number;
+  readonly deleted: boolean;
+}
+
+export interface ActivityStore {
+  get(id: string): Promise<StoredActivity | null>;
+  /** Missing ids are absent from the map. Concurrent point reads (one round trip wave). */
+  getMany(ids: readonly string[]): Promise<Map<string, StoredActivity>>;
+  /** Upsert; `ttlSeconds` > 0. */
+  put(activity: Activity, acceptedMs: number, ttlSeconds: number): Promise<void>;
+  /** Marks the activity deleted (creating a marker row if it never existed). */
+  markDeleted(id: string, actor: UserId, tsMicros: number, ttlSeconds: number): Promise<void>;
+}
+
+export interface TimelineStore {
+  appendUserFeed(ref: FeedRef, tsMicros: number, ttlSeconds: number): Promise<void>;
+  removeUserFeed(ref: FeedRef, tsMicros: number): Promise<void>;
+  readUserFeed(actor: UserId, before: FeedPosition | null, floorMs: number, limit: number): Promise<SlicePage>;
+
+  /** Writes `ref` into each user's home timeline with at most `concurrency` statements in flight. */
+  appendHome(userIds: readonly UserId[], ref: FeedRef, tsMicros: number, ttlSeconds: number, concurrency: number): Promise<void>;
+  /** Writes many refs into one user's home timeline (follow backfill, rebuild). */
+  appendHomeMany(userId: UserId, refs: readonly FeedRef[], tsMicros: number, ttlOf: (ref: FeedRef) => number, concurrency: number): Promise<void>;
+  removeHome(userIds: readonly UserId[], ref: FeedRef, tsMicros: number, concurrency: number): Promise<void>;
+  removeHomeMany(userId: UserId, refs: readonly FeedRef[], tsMicros: number, concurrency: number): Promise<void>;
+  readHome(userId: UserId, before: FeedPosition | null, floorMs: number, limit: number): Promise<SlicePage>;
+}
+
+export interface GraphPage {
+  readonly items: { userId: UserId; sinceMs: number }[];
+  /** The last userId of this page when more may follow, else null. */
+  readonly next: UserId | null;
+}
+
+export interface GraphStore {
+  /**
+   * Applies a change to the graph tables (both directions, with `USING TIMESTAMP atMs*1000`).
+   * Returns whether the edge exists after the write (a newer opposite change may win).
+   */
+  apply(change: GraphChange): Promise<{ exists: boolean; changed: boolean }>;
+  isFollowing(user: UserId, target: UserId): Promise<boolean>;
+  /** The subset of `candidates` that `user` follows (one round trip). */
+  followingAmong(user: UserId, candidates: readonly UserId[]): Promise<Set<UserId>>;
+  mutedBy(user: UserId): Promise<Set<UserId>>;
+  followingPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage>;
+  followersPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage>;
+  /** Streams followers in pages of at most `pageSize`; memory is bounded by one page. */
+  followerPages(user: UserId, pageSize: number): AsyncIterable<UserId[]>;
+  /** Streams the users `user` follows in pages. */
+  followingPages(user: UserId, pageSize: number): AsyncIterable<UserId[]>;
+  followerCount(user: UserId): Promise<number>;
+
+  isHighFollower(author: UserId): Promise<boolean>;
+  markHighFollower(author: UserId, sinceMs: number): Promise<void>;
+  addPulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void>;
+  removePulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void>;
+  pulledFollows(user: UserId): Promise<UserId[]>;
+}
+
+export interface ReaderState {
+  readonly lastReadMs: number | null;
+  readonly homeFloorMs: number | null;
+  readonly seenAllMs: number;
+  readonly readAllMs: number;
+}
+
+export interface ReaderStateStore {
+  get(user: UserId): Promise<ReaderState>;
+  /** Last-read times for many users (fanout's inactive check); absent users are omitted. */
+  lastReadMany(users: readonly UserId[], concurrency: number): Promise<Map<UserId, number>>;
+  setLastRead(user: UserId, ms: number): Promise<void>;
+  setHomeFloor(user: UserId, ms: number): Promise<void>;
+  markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void>;
+}
+
+export interface NotificationStore {
+  append(recipients: readonly UserId[], entry: NotificationEntry, ttlSeconds: number, tsMicros: number): Promise<void>;
+  remove(recipients: readonly UserId[], ref: FeedPosition, tsMicros: number): Promise<void>;
+  /** UTC days (as yyyymmdd numbers) holding entries for `user`, newest first, not older than `floorDay`. */
+  days(user: UserId, floorDay: number): Promise<number[]>;
+  readDay(user: UserId, day: number): Promise<NotificationEntry[]>;
+  marks(user: UserId): Promise<{ seen: Map<string, number>; read: Map<string, number> }>;
+  mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number): Promise<void>;
+}
+
+/** Events the application emits; libs/messaging-kafka publishes them. */
+export interface EventPublisher {
+  /** Publishes a create record to the activities topic (key = actor). */
+  publishActivity(activity: Activity, acceptedMs: number): Promise<void>;
+  publishDelete(id: string, actor: UserId, atMs: number): Promise<void>;
+  publishGraphChange(change: GraphChange): Promise<void>;
+}
+
+export const ACTIVITY_STORE = Symbol('ACTIVITY_STORE');
+export const TIMELINE_STORE = Symbol('TIMELINE_STORE');
+export const GRAPH_STORE = Symbol('GRAPH_STORE');
+export const READER_STATE_STORE = Symbol('READER_STATE_STORE');
+export const NOTIFICATION_STORE = Symbol('NOTIFICATION_STORE');
+export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
+
+/** One slice of a large fanout, published to the internal fanout topic so every worker shares it. */
+export interface FanoutChunk {
+  readonly op: 'deliver' | 'remove';
+  readonly ref: FeedRef;
+  /** Write timestamp (µs) for every row of this chunk: the activity's accept time, or the delete time. */
+  readonly tsMicros: number;
+  readonly users: UserId[];
+  readonly seq: number;
+}
+
+/** Live updates travel through Kafka so any API instance can serve any user's stream. */
+export type LiveEvent =
+  | { readonly kind: 'home'; readonly op: 'activity'; readonly users: UserId[]; readonly activity: Activity }
+  | { readonly kind: 'home'; readonly op: 'delete'; readonly users: UserId[]; readonly id: string }
+  /** A high-follower author's activity: not pushed, so API instances check their own subscribers. */
+  | { readonly kind: 'pulled'; readonly op: 'activity'; readonly actor: UserId; readonly activity: Activity }
+  | { readonly kind: 'pulled'; readonly op: 'delete'; readonly actor: UserId; readonly id: string }
+  | { readonly kind: 'notification'; readonly users: UserId[]; readonly activity: Activity };
+
+export interface FanoutChunkPublisher {
+  /** Resolves once Kafka has acknowledged every chunk (acks=all). */
+  publishChunks(chunks: readonly FanoutChunk[]): Promise<void>;
+}
+
+export interface LivePublisher {
+  /** Best effort: live updates are a convenience on top of the durable feeds. */
+  publish(event: LiveEvent): Promise<void>;
+}
+
+export const FANOUT_CHUNK_PUBLISHER = Symbol('FANOUT_CHUNK_PUBLISHER');
+export const LIVE_PUBLISHER = Symbol('LIVE_PUBLISHER');

@@ -1,0 +1,60 @@
+import { Admin, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
+import { Logger } from '@nestjs/common';
+import { AppConfig } from '@app/config';
+
+const kjsLog = new Logger('kafkajs');
+
+/** kafkajs logs through Nest's logger (structured JSON in production) at WARN and above. */
+export function createKafka(cfg: AppConfig, clientSuffix: string): Kafka {
+  return new Kafka({
+    clientId: `${cfg.kafka.clientId}-${clientSuffix}`,
+    brokers: cfg.kafka.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 10000,
+    // Reconnect quickly after a broker restart; callers decide how long to keep trying.
+    retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 8 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log }) => {
+      const { message, ...extra } = log;
+      if (level <= logLevel.ERROR) kjsLog.error({ ...extra }, message);
+      else kjsLog.warn({ ...extra }, message);
+    },
+  });
+}
+
+/**
+ * A producer for records that must not be lost: acks from all in-sync replicas, idempotent (no
+ * duplicates from producer retries), one in-flight request so per-key order holds.
+ */
+export function createDurableProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } });
+}
+
+export function topicSpecs(cfg: AppConfig): ITopicConfig[] {
+  const { partitions, replicationFactor, topics, maxRecordBytes } = cfg.kafka;
+  const common = { numPartitions: partitions, replicationFactor };
+  const maxBytes = String(Math.max(maxRecordBytes * 2, 1024 * 1024));
+  return [
+    { topic: topics.activities, ...common, configEntries: [{ name: 'max.message.bytes', value: maxBytes }] },
+    { topic: topics.follows, ...common },
+    { topic: topics.dlq, ...common, configEntries: [{ name: 'max.message.bytes', value: maxBytes }, { name: 'retention.ms', value: String(30 * 86_400_000) }] },
+    // Internal: fanout chunks spread one author's fanout over every worker; more partitions = more spread.
+    { topic: topics.fanout, numPartitions: Math.max(partitions, 6), replicationFactor },
+    // Internal: live updates for SSE; short retention, nobody replays them.
+    { topic: topics.live, numPartitions: Math.max(1, Math.min(partitions, 3)), replicationFactor, configEntries: [{ name: 'retention.ms', value: String(3_600_000) }] },
+  ];
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, cfg: AppConfig): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topicSpecs(cfg).filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (e) {
+    // Another process created them concurrently: fine, as long as they exist now.
+    const now = new Set(await admin.listTopics());
+    if (missing.some((t) => !now.has(t.topic))) throw e;
+  }
+}

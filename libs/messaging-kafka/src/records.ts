@@ -1,0 +1,104 @@
+import { Activity, DomainError, FeedPolicy, GraphChange, parseRfc3339, recordIdentity } from '@app/domain';
+import { acceptActivity, ActivityRecordDto, DeleteRecordDto, FanoutChunk, GraphRecordDto, LiveEvent, validateInput } from '@app/feeds';
+
+/** Why a record was dead-lettered; the `error-code` header. */
+export type PoisonCode = 'NOT_JSON' | 'RECORD_TOO_LARGE' | 'INVALID_RECORD' | 'UNKNOWN_OP' | 'EMPTY_VALUE' | 'ACTOR_MISMATCH' | 'PROCESSING_FAILED';
+
+export class PoisonRecordError extends Error {
+  constructor(readonly code: PoisonCode, message: string) {
+    super(message);
+    this.name = 'PoisonRecordError';
+  }
+}
+
+export interface RecordMeta {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestampMs: number;
+  readonly nowMs: number;
+  readonly maxBytes: number;
+}
+
+export type ActivityCommand =
+  | { readonly kind: 'create'; readonly activity: Activity; readonly acceptedMs: number }
+  | { readonly kind: 'delete'; readonly id: string; readonly actor: string; readonly atMs: number };
+
+function parseJson(value: Buffer | null, meta: RecordMeta): unknown {
+  if (value === null || value.length === 0) throw new PoisonRecordError('EMPTY_VALUE', 'record has no value');
+  if (value.length > meta.maxBytes) throw new PoisonRecordError('RECORD_TOO_LARGE', `record value is ${value.length} bytes; the limit is ${meta.maxBytes}`);
+  try {
+    return JSON.parse(value.toString('utf8')) as unknown;
+  } catch (e) {
+    throw new PoisonRecordError('NOT_JSON', `value is not JSON: ${(e as Error).message}`);
+  }
+}
+
+function validated<T extends object>(cls: new () => T, raw: unknown): T {
+  try {
+    return validateInput(cls, raw);
+  } catch (e) {
+    if (e instanceof DomainError) throw new PoisonRecordError('INVALID_RECORD', e.message);
+    throw e;
+  }
+}
+
+/**
+ * Parses an `activities` record (CONTRACT §4). A record without `id` and `foreignId` gets an id
+ * derived from topic/partition/offset, and a missing `published` defaults to the record timestamp,
+ * so a redelivered record always maps to the same activity.
+ */
+export function parseActivityRecord(value: Buffer | null, meta: RecordMeta, policy: FeedPolicy): ActivityCommand {
+  const raw = parseJson(value, meta);
+  const op = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)['op'] : undefined;
+  if (op === 'delete') {
+    const d = validated(DeleteRecordDto, raw);
+    return { kind: 'delete', id: d.id, actor: d.actor, atMs: meta.timestampMs };
+  }
+  if (op !== undefined && op !== 'create') throw new PoisonRecordError('UNKNOWN_OP', `unknown op ${JSON.stringify(op)}`);
+  const dto = validated(ActivityRecordDto, raw);
+  try {
+    const activity = acceptActivity(dto, {
+      nowMs: meta.nowMs,
+      defaultPublishedMs: meta.timestampMs,
+      recordIdentity: recordIdentity(meta.topic, meta.partition, meta.offset),
+      policy,
+    });
+    return { kind: 'create', activity, acceptedMs: meta.timestampMs };
+  } catch (e) {
+    if (e instanceof DomainError) throw new PoisonRecordError('INVALID_RECORD', e.message);
+    throw e;
+  }
+}
+
+/** Parses a `follows` record; the change time is `at` when given, else the record timestamp. */
+export function parseGraphRecord(value: Buffer | null, meta: RecordMeta): GraphChange {
+  const raw = parseJson(value, meta);
+  const op = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['op'] : undefined;
+  if (typeof op === 'string' && !['follow', 'unfollow', 'mute', 'unmute'].includes(op)) {
+    throw new PoisonRecordError('UNKNOWN_OP', `unknown op ${JSON.stringify(op)}`);
+  }
+  const dto = validated(GraphRecordDto, raw);
+  if (dto.user === dto.target) throw new PoisonRecordError('INVALID_RECORD', 'user and target must differ');
+  const at = dto.at !== undefined ? parseRfc3339(dto.at) : null;
+  return { op: dto.op, user: dto.user, target: dto.target, atMs: at ?? meta.timestampMs };
+}
+
+/** Internal records are written by Tideline itself; a malformed one is still dead-lettered, never retried. */
+export function parseChunkRecord(value: Buffer | null, meta: RecordMeta): FanoutChunk {
+  const raw = parseJson(value, { ...meta, maxBytes: Number.MAX_SAFE_INTEGER }) as Partial<FanoutChunk> | null;
+  const ok =
+    raw !== null && typeof raw === 'object' && (raw.op === 'deliver' || raw.op === 'remove') && Array.isArray(raw.users) &&
+    typeof raw.tsMicros === 'number' && raw.ref !== undefined && typeof raw.ref.id === 'string' && typeof raw.ref.ms === 'number' && typeof raw.ref.actor === 'string';
+  if (!ok) throw new PoisonRecordError('INVALID_RECORD', 'malformed fanout chunk');
+  return raw as FanoutChunk;
+}
+
+export function parseLiveRecord(value: Buffer | null): LiveEvent | null {
+  if (!value) return null;
+  try {
+    return JSON.parse(value.toString('utf8')) as LiveEvent;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,198 @@
+import { Logger } from '@nestjs/common';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { DomainError } from '@app/domain';
+import { isTransientError } from '@app/feeds';
+import { PoisonRecordError, RecordMeta } from './records';
+
+export type RecordHandler = (message: KafkaMessage, meta: RecordMeta, heartbeat: () => Promise<void>) => Promise<void>;
+
+export interface ConsumerMetrics {
+  consumed(topic: string, outcome: 'ok' | 'dead_lettered'): void;
+  retried(topic: string): void;
+  deadLettered(topic: string, code: string): void;
+}
+
+export interface ReliableConsumerOptions {
+  readonly groupId: string;
+  readonly handlers: Readonly<Record<string, RecordHandler>>;
+  readonly dlqTopic: string;
+  readonly maxRecordBytes: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly metrics: ConsumerMetrics;
+  /** Attempts before an unexpected (non-transient, non-poison) error dead-letters the record. */
+  readonly maxBugAttempts?: number;
+}
+
+class Stopping extends Error {}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The consumer failure policy, in one place (CONTRACT §4):
+ * - a record's offset is resolved only after its handler finished (effects durable) or it was
+ *   dead-lettered, so a crash or rebalance redelivers it (handlers are idempotent);
+ * - poison (invalid) records go to the dead-letter topic with the reason, and the partition carries on;
+ * - transient failures (Cassandra/Kafka unavailable) are retried in place with exponential backoff,
+ *   heart-beating so the group keeps the partition, and are never dead-lettered;
+ * - on stop, the in-flight record is abandoned uncommitted (redelivered to whoever gets the partition).
+ */
+export class ReliableConsumer {
+  private readonly log = new Logger(ReliableConsumer.name);
+  private consumer: Consumer | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly dlqProducer: Producer,
+    private readonly opts: ReliableConsumerOptions,
+  ) {}
+
+  get kafkaConsumer(): Consumer | null {
+    return this.consumer;
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
+      maxBytesPerPartition: 1024 * 1024,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: Object.keys(this.opts.handlers), fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      autoCommitThreshold: 100,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stops taking work; resolved offsets are committed by kafkajs on disconnect. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect();
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const handler = this.opts.handlers[batch.topic];
+    if (!handler) return;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) return;
+      const meta: RecordMeta = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        timestampMs: Number(message.timestamp),
+        nowMs: Date.now(),
+        maxBytes: this.opts.maxRecordBytes,
+      };
+      try {
+        await this.process(handler, message, meta, heartbeat, () => !isRunning() || isStale() || this.stopping);
+      } catch (e) {
+        if (e instanceof Stopping) return;
+        throw e;
+      }
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async process(
+    handler: RecordHandler,
+    message: KafkaMessage,
+    meta: RecordMeta,
+    heartbeat: () => Promise<void>,
+    shouldStop: () => boolean,
+  ): Promise<void> {
+    let delay = 200;
+    let bugAttempts = 0;
+    for (;;) {
+      try {
+        await handler(message, meta, heartbeat);
+        this.opts.metrics.consumed(meta.topic, 'ok');
+        return;
+      } catch (e) {
+        const poison = this.poisonOf(e);
+        if (poison) {
+          await this.retrying(() => this.deadLetter(message, meta, poison.code, poison.message), heartbeat, shouldStop);
+          return;
+        }
+        if (!isTransientError(e) && ++bugAttempts >= (this.opts.maxBugAttempts ?? 5)) {
+          this.log.error({ err: e, topic: meta.topic, partition: meta.partition, offset: meta.offset }, 'record failed repeatedly; dead-lettering');
+          await this.retrying(() => this.deadLetter(message, meta, 'PROCESSING_FAILED', (e as Error).message ?? String(e)), heartbeat, shouldStop);
+          return;
+        }
+        this.opts.metrics.retried(meta.topic);
+        this.log.warn({ err: (e as Error).message, topic: meta.topic, partition: meta.partition, offset: meta.offset, retryInMs: delay }, 'transient failure; retrying');
+        await this.backoff(delay, heartbeat, shouldStop);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  private poisonOf(e: unknown): { code: string; message: string } | null {
+    if (e instanceof PoisonRecordError) return { code: e.code, message: e.message };
+    if (e instanceof DomainError && (e.code === 'VALIDATION_FAILED' || e.code === 'FORBIDDEN')) {
+      return { code: e.code === 'FORBIDDEN' ? 'ACTOR_MISMATCH' : 'INVALID_RECORD', message: e.message };
+    }
+    return null;
+  }
+
+  private async retrying(op: () => Promise<void>, heartbeat: () => Promise<void>, shouldStop: () => boolean): Promise<void> {
+    let delay = 200;
+    for (;;) {
+      try {
+        return await op();
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'dead-letter publish failed; retrying');
+        await this.backoff(delay, heartbeat, shouldStop);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  private async backoff(ms: number, heartbeat: () => Promise<void>, shouldStop: () => boolean): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (shouldStop()) throw new Stopping();
+      await sleep(Math.min(250, until - Date.now()));
+      try {
+        await heartbeat();
+      } catch {
+        // A failed heartbeat means a rebalance is under way; isStale() will tell us to let go.
+      }
+    }
+    if (shouldStop()) throw new Stopping();
+  }
+
+  private async deadLetter(message: KafkaMessage, meta: RecordMeta, code: string, reason: string): Promise<void> {
+    await this.dlqProducer.send({
+      topic: this.opts.dlqTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            'error-code': code,
+            'error-message': reason.slice(0, 1000),
+            'source-topic': meta.topic,
+            'source-partition': String(meta.partition),
+            'source-offset': meta.offset,
+          },
+        },
+      ],
+    });
+    this.opts.metrics.deadLettered(meta.topic, code);
+    this.opts.metrics.consumed(meta.topic, 'dead_lettered');
+    this.log.warn({ code, reason, topic: meta.topic, partition: meta.partition, offset: meta.offset }, 'record dead-lettered');
+  }
+}
