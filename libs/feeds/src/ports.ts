@@ -152,3 +152,12 @@ export interface LivePublisher {
 
 export const FANOUT_CHUNK_PUBLISHER = Symbol('FANOUT_CHUNK_PUBLISHER');
 export const LIVE_PUBLISHER = Symbol('LIVE_PUBLISHER');
+
+/**
+ * The API side of live updates: every API instance reads the live topic (its own consumer group, latest
+ * offsets only) and hands each event to its local listeners. Returns an unsubscribe function.
+ */
+export interface LiveEventSource {
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+}
+export const LIVE_EVENT_SOURCE = Symbol('LIVE_EVENT_SOURCE');
