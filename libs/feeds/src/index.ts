@@ -6,3 +6,5 @@ export * from './active-reader-cache';
 export * from './fanout-metrics';
 export * from './transient';
 export * from './fanout.module';
+export * from './read';
+export * from './read.module';

@@ -1,0 +1,206 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Activity,
+
+  FeedPolicy,
+  FeedPosition,
+  isInactive,
+  retentionFloorMs,
+  ttlSecondsUntil,
+  UserId,
+  windowFloorMs,
+} from '@app/domain';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import {
+  ACTIVITY_STORE,
+  ActivityStore,
+  FeedRef,
+  GRAPH_STORE,
+  GraphStore,
+  READER_STATE_STORE,
+  ReaderStateStore,
+  TIMELINE_STORE,
+  TimelineStore,
+} from '../ports';
+import { CursorCodec } from './cursor';
+import { mergePage, RowSource } from './page-merger';
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly next: string | null;
+}
+
+/** Sequential read waves per page (see mergePage); with the fixed reads below this bounds a page's cost. */
+const MAX_ROUNDS = 4;
+/** How often a reader's last-read time is refreshed; fanout only needs day resolution. */
+const LAST_READ_REFRESH_MS = 3_600_000;
+/** Concurrent user-feed reads while rebuilding an inactive reader's timeline. */
+const REBUILD_CONCURRENCY = 16;
+
+/**
+ * Serves user(U) and home(U) (CONTRACT §2) from whatever path built them.
+ *
+ * home(U) has two regions, split at W = max(home floor, now - HOME_WINDOW_DAYS):
+ *  - newer than W: the materialised home timeline merged with the user feeds of the high-follower
+ *    authors U follows (pulled, never pushed), filtered at read time to actors U follows now (or U),
+ *    not muted, not deleted;
+ *  - older than W: pulled from the user feeds of everyone U follows (and U), down to the retention floor.
+ * The cursor pins the scan position, so a page resumes exactly where the previous one stopped whichever
+ * region serves it; W may move between pages without repeating or skipping anything.
+ *
+ * Round trips per page (all reads of a wave run concurrently):
+ *  - user feed: 1 wave for the slice (each slice walks at most one partition per 30-day bucket until it
+ *    has `limit` rows) + 1 hydration wave, repeated at most MAX_ROUNDS times when rows were deleted;
+ *  - home: 1 wave of reader state / following / mutes / pulled authors, then at most MAX_ROUNDS waves of
+ *    slice reads over (1 + pulled authors) sources (newer than W) or (1 + followees) sources (older
+ *    than W), each followed by one hydration wave and one following-filter query;
+ *  - first page of an inactive reader only: one rebuild pass reading each followee's newest
+ *    FOLLOW_BACKFILL_LIMIT activities inside the window (REBUILD_CONCURRENCY at a time).
+ */
+@Injectable()
+export class FeedReaderService {
+  private readonly log = new Logger(FeedReaderService.name);
+  private readonly policy: FeedPolicy;
+  private readonly cursors: CursorCodec;
+
+  constructor(
+    @Inject(APP_CONFIG) cfg: AppConfig,
+    @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
+    @Inject(TIMELINE_STORE) private readonly timelines: TimelineStore,
+    @Inject(GRAPH_STORE) private readonly graph: GraphStore,
+    @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
+  ) {
+    this.policy = cfg.policy;
+    this.cursors = new CursorCodec(cfg.jwtSecret ?? 'tideline-development-only-secret');
+  }
+
+  get cursorCodec(): CursorCodec {
+    return this.cursors;
+  }
+
+  async userFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
+    const before = cursor ? this.cursors.decode(cursor, 'user', user) : null;
+    const now = Date.now();
+    const floor = retentionFloorMs(this.policy, now);
+    const source: RowSource = { read: (b, n) => this.timelines.readUserFeed(user, b, floor, n) };
+    const res = await mergePage({
+      sources: [source],
+      before,
+      want: limit,
+      batch: limit + 5,
+      maxRounds: MAX_ROUNDS,
+      accept: (rows) => this.hydrate(rows, floor),
+      positionOf: positionOfActivity,
+    });
+    return { items: res.items, next: res.resumeAfter ? this.cursors.encode({ k: 'user', u: user, ...res.resumeAfter }) : null };
+  }
+
+  async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
+    let before = cursor ? this.cursors.decode(cursor, 'home', user) : null;
+    const now = Date.now();
+    let state = await this.readers.get(user);
+    if (before === null) {
+      if (isInactive(this.policy, state.lastReadMs, now)) {
+        // Mark active first: from here on fanout delivers to this reader, and the rebuild below covers
+        // everything published before (it reads the authors' feeds, which fanout writes first).
+        await this.readers.setLastRead(user, now);
+        await this.rebuild(user, now);
+        state = await this.readers.get(user);
+      } else if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) {
+        await this.readers.setLastRead(user, now);
+      }
+    }
+    const retention = retentionFloorMs(this.policy, now);
+    const windowFloor = Math.max(state.homeFloorMs ?? 0, windowFloorMs(this.policy, now), retention);
+    const [following, muted, pulled] = await Promise.all([this.allFollowing(user), this.graph.mutedBy(user), this.graph.pulledFollows(user)]);
+    const visible = (actor: UserId): boolean => !muted.has(actor) && (actor === user || following.has(actor));
+    const items: Activity[] = [];
+
+    if (before === null || before.ms >= windowFloor) {
+      const sources: RowSource[] = [
+        { read: (b, n) => this.timelines.readHome(user, b, windowFloor, n) },
+        ...pulled.filter(visible).map((author): RowSource => ({ read: (b, n) => this.timelines.readUserFeed(author, b, windowFloor, n) })),
+      ];
+      const res = await mergePage({
+        sources,
+        before,
+        want: limit,
+        batch: limit + 5,
+        maxRounds: MAX_ROUNDS,
+        accept: async (rows) => this.hydrate(rows.filter((r) => visible(r.actor)), retention),
+        positionOf: positionOfActivity,
+      });
+      items.push(...res.items);
+      if (res.resumeAfter !== null || items.length >= limit) {
+        const at = res.resumeAfter ?? positionOfActivity(items[items.length - 1] as Activity);
+        return { items, next: this.cursors.encode({ k: 'home', u: user, ...at }) };
+      }
+      // The materialised window is used up: continue below it in the same page.
+      before = { ms: windowFloor, id: '' };
+    }
+
+    const authors = [user, ...following].filter((a) => !muted.has(a));
+    const res = await mergePage({
+      sources: authors.map((author): RowSource => ({ read: (b, n) => this.timelines.readUserFeed(author, b, retention, n) })),
+      before,
+      want: limit - items.length,
+      batch: Math.min(limit, 25),
+      maxRounds: MAX_ROUNDS,
+      accept: (rows) => this.hydrate(rows, retention),
+      positionOf: positionOfActivity,
+    });
+    items.push(...res.items);
+    return { items, next: res.resumeAfter ? this.cursors.encode({ k: 'home', u: user, ...res.resumeAfter }) : null };
+  }
+
+  /**
+   * Re-materialises an inactive reader's home window: each followee's newest activities inside the
+   * window (up to FOLLOW_BACKFILL_LIMIT each). Where a followee had more, the home floor rises to the
+   * oldest copied activity so that the older ones are pulled at read time instead: nothing is missing.
+   */
+  private async rebuild(user: UserId, now: number): Promise<void> {
+    const started = Date.now();
+    const windowFloor = windowFloorMs(this.policy, now);
+    const pulled = new Set(await this.graph.pulledFollows(user));
+    const authors = [user, ...(await this.allFollowing(user))].filter((a) => !pulled.has(a));
+    const limit = Math.max(1, this.policy.followBackfillLimit);
+    let floor = 0;
+    const ts = now * 1000;
+    for (let i = 0; i < authors.length; i += REBUILD_CONCURRENCY) {
+      await Promise.all(
+        authors.slice(i, i + REBUILD_CONCURRENCY).map(async (author) => {
+          const page = await this.timelines.readUserFeed(author, null, windowFloor, limit);
+          if (page.rows.length > 0) {
+            await this.timelines.appendHomeMany(user, page.rows, ts, (r) => ttlSecondsUntil(r.ms, this.policy.homeWindowDays, now), this.policy.concurrency);
+          }
+          const oldest = page.rows[page.rows.length - 1];
+          if (!page.exhausted && oldest) floor = Math.max(floor, oldest.ms);
+        }),
+      );
+    }
+    await this.readers.setHomeFloor(user, floor);
+    this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
+  }
+
+  private async allFollowing(user: UserId): Promise<Set<UserId>> {
+    const out = new Set<UserId>();
+    for await (const page of this.graph.followingPages(user, 1000)) for (const u of page) out.add(u);
+    return out;
+  }
+
+  /** One wave of point reads; drops deleted, missing and expired activities, keeps row order. */
+  private async hydrate(rows: readonly FeedRef[], floorMs: number): Promise<Activity[]> {
+    if (rows.length === 0) return [];
+    const found = await this.activities.getMany(rows.map((r) => r.id));
+    const out: Activity[] = [];
+    for (const r of rows) {
+      const s = found.get(r.id);
+      if (!s || s.deleted || s.activity.type === '' || r.ms < floorMs) continue;
+      out.push(s.activity);
+    }
+    return out;
+  }
+}
+
+export const positionOfActivity = (a: Activity): FeedPosition => ({ ms: Date.parse(a.published), id: a.id });
+

@@ -1,0 +1,5 @@
+export * from './cursor';
+export * from './page-merger';
+export * from './feed-reader.service';
+export * from './notification-reader.service';
+export * from './commands.service';
