@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { APP_CONFIG, AppConfig, AppConfigModule } from '@app/config';
+import { FanoutModule, ReadModule } from '@app/feeds';
+import { KafkaHealth, KafkaMessagingModule } from '@app/messaging-kafka';
+import { ObservabilityModule, ReadinessCheck } from '@app/observability';
+import { CassandraHealth, CassandraStorageModule } from '@app/storage-cassandra';
+import { ActivitiesController } from './controllers/activities.controller';
+import { FeedsController } from './controllers/feeds.controller';
+import { GraphController } from './controllers/graph.controller';
+import { AuthGuard } from './http/auth';
+import { ErrorFilter } from './http/error.filter';
+import { RateLimitGuard } from './http/rate-limit.guard';
+import { LiveHub } from './live/live-hub';
+
+/** The API's composition root: capability libs plus the HTTP edge (auth, rate limit, errors). */
+@Module({
+  imports: [
+    AppConfigModule,
+    ObservabilityModule.forRoot({
+      service: 'api',
+      readiness: {
+        inject: [CassandraHealth, KafkaHealth],
+        useFactory: (c: CassandraHealth, k: KafkaHealth): ReadinessCheck[] => [
+          { name: 'cassandra', ping: () => c.ping() },
+          { name: 'kafka', ping: () => k.ping() },
+        ],
+      },
+    }),
+    CassandraStorageModule.forRoot(),
+    KafkaMessagingModule.forRoot({ role: 'api' }),
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (cfg: AppConfig) => ({ secret: cfg.jwtSecret, verifyOptions: { algorithms: ['HS256'] } }),
+    }),
+    ReadModule,
+    FanoutModule,
+  ],
+  controllers: [ActivitiesController, GraphController, FeedsController],
+  providers: [
+    LiveHub,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_FILTER, useClass: ErrorFilter },
+  ],
+})
+export class ApiModule {}

@@ -1,0 +1,131 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { Activity, DomainError } from '@app/domain';
+import { assertActsFor, Caller, FeedReaderService, NotificationPage, NotificationReaderService, Page } from '@app/feeds';
+import { AcceptsQueryToken, CurrentCaller } from '../http/auth';
+import { cursorParam, idParam, limitParam } from '../http/params';
+import { ActivityPageDto, MarkGroupsDto, NotificationPageDto } from '../http/responses.dto';
+import { LiveHub } from '../live/live-hub';
+
+/** Idle SSE connections get a comment line this often so proxies keep them open. */
+const HEARTBEAT_MS = 15_000;
+
+@ApiTags('feeds')
+@ApiBearerAuth()
+@Controller('v1/feeds')
+export class FeedsController {
+  constructor(
+    private readonly feeds: FeedReaderService,
+    private readonly notifications: NotificationReaderService,
+    private readonly hub: LiveHub,
+  ) {}
+
+  @Get('user/:userId')
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiOkResponse({ type: ActivityPageDto })
+  user(@Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<Page<Activity>> {
+    return this.feeds.userFeed(idParam('userId', u), limitParam(limit), cursorParam(cursor));
+  }
+
+  @Get('home/:userId')
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiOkResponse({ type: ActivityPageDto })
+  home(@CurrentCaller() c: Caller, @Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<Page<Activity>> {
+    const user = idParam('userId', u);
+    assertActsFor(c, user);
+    return this.feeds.homeFeed(user, limitParam(limit), cursorParam(cursor));
+  }
+
+  @Get('notifications/:userId')
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiOkResponse({ type: NotificationPageDto })
+  notificationsPage(@CurrentCaller() c: Caller, @Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<NotificationPage> {
+    const user = idParam('userId', u);
+    assertActsFor(c, user);
+    return this.notifications.list(user, limitParam(limit), cursorParam(cursor));
+  }
+
+  @Post('notifications/:userId/seen')
+  @HttpCode(204)
+  @ApiBody({ type: MarkGroupsDto, required: false })
+  @ApiNoContentResponse()
+  seen(@CurrentCaller() c: Caller, @Param('userId') u: string, @Body() body: unknown): Promise<void> {
+    return this.mark(c, u, 'seen', body);
+  }
+
+  @Post('notifications/:userId/read')
+  @HttpCode(204)
+  @ApiBody({ type: MarkGroupsDto, required: false })
+  @ApiNoContentResponse()
+  read(@CurrentCaller() c: Caller, @Param('userId') u: string, @Body() body: unknown): Promise<void> {
+    return this.mark(c, u, 'read', body);
+  }
+
+  @Get('home/:userId/stream')
+  @AcceptsQueryToken()
+  @ApiProduces('text/event-stream')
+  @ApiQuery({ name: 'access_token', required: false, type: String })
+  @ApiOkResponse({ description: 'events `activity` (data: activity) and `delete` (data: {"id"})' })
+  homeStream(@CurrentCaller() c: Caller, @Param('userId') u: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.stream(c, u, 'home', req, reply);
+  }
+
+  @Get('notifications/:userId/stream')
+  @AcceptsQueryToken()
+  @ApiProduces('text/event-stream')
+  @ApiQuery({ name: 'access_token', required: false, type: String })
+  @ApiOkResponse({ description: 'events `group` (data: notification group)' })
+  notificationStream(@CurrentCaller() c: Caller, @Param('userId') u: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.stream(c, u, 'notifications', req, reply);
+  }
+
+  private async mark(c: Caller, u: string, kind: 'seen' | 'read', body: unknown): Promise<void> {
+    const user = idParam('userId', u);
+    assertActsFor(c, user);
+    let groups: string[] | undefined;
+    if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {
+      const g = typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)['groups'] : undefined;
+      const extra = typeof body === 'object' && body !== null ? Object.keys(body).filter((k) => k !== 'groups') : [];
+      if (!Array.isArray(g) || g.length > 1000 || !g.every((x) => typeof x === 'string') || extra.length > 0) {
+        throw new DomainError('VALIDATION_FAILED', 'body must be { "groups": [group ids] } (at most 1000) or empty', [{ field: 'groups', problems: ['must be an array of group id strings'] }]);
+      }
+      groups = g as string[];
+    }
+    await this.notifications.mark(user, kind, groups);
+  }
+
+  private async stream(c: Caller, u: string, kind: 'home' | 'notifications', req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const user = idParam('userId', u);
+    assertActsFor(c, user);
+    const raw = reply.raw;
+    let closed = false;
+    const send = (event: string, data: unknown): void => {
+      if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const remove = await this.hub.add({ user, kind, send });
+    reply.hijack();
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.write('retry: 3000\n: connected\n\n');
+    const heartbeat = setInterval(() => {
+      if (!closed) raw.write(': heartbeat\n\n');
+    }, HEARTBEAT_MS);
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      remove();
+    };
+    req.raw.on('close', close);
+    raw.on('close', close);
+    raw.on('error', close);
+  }
+}

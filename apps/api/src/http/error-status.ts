@@ -1,0 +1,13 @@
+import { DomainErrorCode } from '@app/domain';
+
+/** The one mapping from domain error codes to HTTP statuses (CONTRACT §3 "Errors"). */
+export const STATUS_OF: Readonly<Record<DomainErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  INVALID_CURSOR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  STORE_UNAVAILABLE: 503,
+};

@@ -1,0 +1,67 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+import { DomainError, DomainErrorCode, FieldProblem } from '@app/domain';
+import { isTransientError } from '@app/feeds';
+import { STATUS_OF } from './error-status';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  fields?: readonly FieldProblem[];
+}
+
+/** Fastify's own errors (raised before a route handler runs) mapped onto domain codes. */
+const FASTIFY_CODES: Record<string, DomainErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+};
+
+const HTTP_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
+/** Turns any thrown value into the contract's error body. Never leaks a stack trace. */
+export function toErrorBody(e: unknown): ErrorBody {
+  if (e instanceof DomainError) {
+    return { statusCode: STATUS_OF[e.code], error: e.code, message: e.message, ...(e.fields ? { fields: e.fields } : {}) };
+  }
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && FASTIFY_CODES[code]) {
+    const domain = FASTIFY_CODES[code];
+    const message = domain === 'PAYLOAD_TOO_LARGE' ? 'request body is larger than 64 KiB' : (e as Error).message;
+    return { statusCode: STATUS_OF[domain], error: domain, message };
+  }
+  if (e instanceof SyntaxError) return { statusCode: 400, error: 'VALIDATION_FAILED', message: 'body is not valid JSON' };
+  if (e instanceof HttpException) {
+    const status = e.getStatus();
+    if (status < 500) return { statusCode: status, error: HTTP_CODES[status] ?? 'BAD_REQUEST', message: e.message };
+  }
+  if (isTransientError(e)) {
+    return { statusCode: 503, error: 'STORE_UNAVAILABLE', message: 'a backing store is unavailable; retry later' };
+  }
+  const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return { statusCode, error: HTTP_CODES[statusCode] ?? 'BAD_REQUEST', message: (e as Error).message };
+  }
+  return { statusCode: 500, error: 'INTERNAL', message: 'internal error' };
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('HttpError');
+
+  catch(e: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = toErrorBody(e);
+    if (body.statusCode >= 500) this.log.error({ err: e }, body.message);
+    if (reply.sent || reply.raw.headersSent) return;
+    if (body.statusCode === 429) {
+      const retry = (e as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
+      void reply.header('Retry-After', String(retry));
+    }
+    void reply.status(body.statusCode).send(body);
+  }
+}
