@@ -11,43 +11,43 @@ const HOST_PORT_LIST = /^[A-Za-z0-9_.-]+(:\d{1,5})?(,[A-Za-z0-9_.-]+(:\d{1,5})?)
  * an invalid value stops the process with a message naming the variable.
  */
 export class Env {
-  @IsInt() @Min(1) @Max(65535) PORT = 3000;
+  @IsInt() @Min(1) @Max(65535) PORT: number = 3000;
   @IsOptional() @IsString() @MinLength(16, { message: 'AUTH_JWT_SECRET must be at least 16 characters' })
   AUTH_JWT_SECRET?: string;
   @IsString() @Matches(HOST_PORT_LIST, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
-  KAFKA_BROKERS = '127.0.0.1:9092';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_CLIENT_ID = 'tideline';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_GROUP_ID = 'tideline-fanout';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_ACTIVITIES = 'activities';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_FOLLOWS = 'follows';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_DLQ = 'activities.dlq';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_FANOUT = 'tideline.fanout';
-  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_LIVE = 'tideline.live';
-  @IsInt() @Min(1) @Max(1000) KAFKA_PARTITIONS = 6;
-  @IsInt() @Min(1) @Max(7) KAFKA_REPLICATION_FACTOR = 1;
-  @IsInt() @Min(1024) @Max(10 * 1024 * 1024) KAFKA_MAX_RECORD_BYTES = 64 * 1024;
+  KAFKA_BROKERS: string = '127.0.0.1:9092';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_CLIENT_ID: string = 'tideline';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_GROUP_ID: string = 'tideline-fanout';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_ACTIVITIES: string = 'activities';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_FOLLOWS: string = 'follows';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_DLQ: string = 'activities.dlq';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_FANOUT: string = 'tideline.fanout';
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/) KAFKA_TOPIC_LIVE: string = 'tideline.live';
+  @IsInt() @Min(1) @Max(1000) KAFKA_PARTITIONS: number = 6;
+  @IsInt() @Min(1) @Max(7) KAFKA_REPLICATION_FACTOR: number = 1;
+  @IsInt() @Min(1024) @Max(10 * 1024 * 1024) KAFKA_MAX_RECORD_BYTES: number = 64 * 1024;
   @IsString() @Matches(HOST_PORT_LIST, { message: 'CASSANDRA_CONTACT_POINTS must be host[:port][,host[:port]...]' })
-  CASSANDRA_CONTACT_POINTS = '127.0.0.1:9042';
-  @IsString() @MinLength(1) CASSANDRA_LOCAL_DC = 'datacenter1';
+  CASSANDRA_CONTACT_POINTS: string = '127.0.0.1:9042';
+  @IsString() @MinLength(1) CASSANDRA_LOCAL_DC: string = 'datacenter1';
   @IsString() @Matches(/^[a-z][a-z0-9_]{0,47}$/, { message: 'CASSANDRA_KEYSPACE must be a lower-case CQL identifier' })
-  CASSANDRA_KEYSPACE = 'tideline';
+  CASSANDRA_KEYSPACE: string = 'tideline';
   /** `SimpleStrategy:1` or `NetworkTopologyStrategy:dc1=3,dc2=3`. */
   @IsString() @Matches(/^(SimpleStrategy:\d+|NetworkTopologyStrategy:[A-Za-z0-9_-]+=\d+(,[A-Za-z0-9_-]+=\d+)*)$/, {
     message: 'CASSANDRA_REPLICATION must be SimpleStrategy:<rf> or NetworkTopologyStrategy:<dc>=<rf>[,...]',
   })
-  CASSANDRA_REPLICATION = 'SimpleStrategy:1';
-  @IsInt() @Min(100) @Max(120000) CASSANDRA_REQUEST_TIMEOUT_MS = 5000;
-  @Transform(toBool) @IsBoolean() MIGRATE_ON_START = true;
-  @IsInt() @Min(1) @Max(3650) FEED_RETENTION_DAYS = 365;
-  @IsInt() @Min(1) @Max(365) HOME_WINDOW_DAYS = 14;
-  @IsInt() @Min(2) FANOUT_HIGH_FOLLOWER_THRESHOLD = 10_000;
-  @IsInt() @Min(1) @Max(3650) FANOUT_INACTIVE_DAYS = 30;
-  @IsInt() @Min(0) @Max(10_000) FOLLOW_BACKFILL_LIMIT = 100;
-  @IsInt() @Min(1) @Max(100_000) FANOUT_CHUNK_SIZE = 1000;
-  @IsInt() @Min(1) @Max(2048) FANOUT_CONCURRENCY = 64;
-  @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT = 9464;
-  @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE = 1200;
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  CASSANDRA_REPLICATION: string = 'SimpleStrategy:1';
+  @IsInt() @Min(100) @Max(120000) CASSANDRA_REQUEST_TIMEOUT_MS: number = 5000;
+  @Transform(toBool) @IsBoolean() MIGRATE_ON_START: boolean = true;
+  @IsInt() @Min(1) @Max(3650) FEED_RETENTION_DAYS: number = 365;
+  @IsInt() @Min(1) @Max(365) HOME_WINDOW_DAYS: number = 14;
+  @IsInt() @Min(2) FANOUT_HIGH_FOLLOWER_THRESHOLD: number = 10_000;
+  @IsInt() @Min(1) @Max(3650) FANOUT_INACTIVE_DAYS: number = 30;
+  @IsInt() @Min(0) @Max(10_000) FOLLOW_BACKFILL_LIMIT: number = 100;
+  @IsInt() @Min(1) @Max(100_000) FANOUT_CHUNK_SIZE: number = 1000;
+  @IsInt() @Min(1) @Max(2048) FANOUT_CONCURRENCY: number = 64;
+  @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT: number = 9464;
+  @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE: number = 1200;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
 }
 
 /** Validates raw environment values; throws one Error listing every bad variable by name. */

@@ -34,8 +34,9 @@ export class AuthGuard implements CanActivate {
 
   canActivate(ctx: ExecutionContext): boolean {
     const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    // Only the versioned API is authenticated; /health, /metrics and /docs are operator endpoints.
+    if (!req.url.startsWith('/v1/') || this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const header = req.headers.authorization;
     let token: string | undefined;
     if (typeof header === 'string') {

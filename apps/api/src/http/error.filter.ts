@@ -21,7 +21,7 @@ const FASTIFY_CODES: Record<string, DomainErrorCode> = {
   FST_ERR_BAD_URL: 'VALIDATION_FAILED',
 };
 
-const HTTP_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+const HTTP_CODES: Record<number, string> = { 400: 'VALIDATION_FAILED', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 
 /** Turns any thrown value into the contract's error body. Never leaks a stack trace. */
 export function toErrorBody(e: unknown): ErrorBody {
