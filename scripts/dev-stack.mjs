@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// `npm start`: the whole local stack in the foreground. Starts Kafka + Cassandra (scripts/infra.mjs) if they are
+// not running, builds the apps when the build is missing or older than the sources, runs the API and one fanout
+// worker (migrations and topics are applied by the apps at start), loads demo data and prints where to look.
+// Ctrl-C stops the apps, then the servers this script started (servers that were already running stay up).
+//
+// Honours PORT (API, default 3000), WORKER_HTTP_PORT (default 9464) and AUTH_JWT_SECRET; without a secret it
+// generates a development one and prints a ready-to-use token for the demo user.
+
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { status, stop, up } from './infra.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = (m) => console.log(`[start] ${m}`);
+const t0 = Date.now();
+const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith('.ts') || e.name.endsWith('.cql')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function needsBuild() {
+  const outs = ['dist/apps/api/main.js', 'dist/apps/fanout-worker/main.js'].map((f) => path.join(REPO, f));
+  if (!outs.every((f) => fs.existsSync(f))) return true;
+  const built = Math.min(...outs.map((f) => fs.statSync(f).mtimeMs));
+  return Math.max(newestMtime(path.join(REPO, 'apps')), newestMtime(path.join(REPO, 'libs'))) > built;
+}
+
+function token(secret, sub, scope) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ sub, ...(scope ? { scope } : {}), iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 30 * 86400 });
+  return `${head}.${body}.${crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')}`;
+}
+
+async function waitReady(url, name, deadlineMs) {
+  const until = Date.now() + deadlineMs;
+  let last = '';
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+      last = `${r.status} ${await r.text()}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${name} not ready at ${url} after ${deadlineMs / 1000}s (last: ${last})`);
+}
+
+async function seed(api, admin) {
+  const call = async (method, p, body) => {
+    const r = await fetch(`${api}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+  };
+  const users = ['demo', 'alice', 'bob', 'carol', 'dave'];
+  for (const u of users) for (const t of users) if (u !== t && (u === 'demo' || Math.abs(u.length - t.length) <= 1)) await call('PUT', `/v1/users/${u}/following/${t}`);
+  const now = Date.now();
+  let n = 0;
+  for (const u of users.slice(1)) {
+    for (let i = 0; i < 5; i++) {
+      const published = new Date(now - (n++ * 7 + 1) * 60_000).toISOString();
+      await call('POST', '/v1/activities', { actor: u, type: 'post', object: `post:${u}:${i}`, published, foreignId: `demo-${u}-${i}` });
+    }
+    await call('POST', '/v1/activities', { actor: u, type: 'like', object: 'post:demo:1', to: ['demo'], foreignId: `demo-like-${u}`, published: new Date(now - 60_000).toISOString() });
+  }
+}
+
+async function main() {
+  const port = Number(process.env.PORT || 3000);
+  const workerPort = Number(process.env.WORKER_HTTP_PORT || 9464);
+  const generated = !process.env.AUTH_JWT_SECRET;
+  const secret = process.env.AUTH_JWT_SECRET || crypto.randomBytes(24).toString('base64url');
+
+  const before = new Set((await status()).filter((s) => s.answering).map((s) => s.name));
+  log('starting Kafka and Cassandra (first run downloads the jars through Maven) ...');
+  await up();
+  const startedInfra = ['kafka', 'cassandra'].filter((s) => !before.has(s));
+
+  if (needsBuild()) {
+    log('building the apps ...');
+    const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('build failed');
+  }
+
+  const env = { ...process.env, AUTH_JWT_SECRET: secret, PORT: String(port), WORKER_HTTP_PORT: String(workerPort), MIGRATE_ON_START: 'true' };
+  const children = [];
+  const run = (name, file) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', file], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const prefix = (stream, out) => {
+      let buf = '';
+      stream.on('data', (d) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) out.write(`[${name}] ${l}\n`);
+      });
+    };
+    prefix(child.stdout, process.stdout);
+    prefix(child.stderr, process.stderr);
+    child.on('exit', (code, sig) => {
+      if (!stopping) {
+        log(`${name} exited (${sig ?? code}); stopping the stack`);
+        void shutdown(1);
+      }
+    });
+    children.push(child);
+    return child;
+  };
+
+  let stopping = false;
+  const shutdown = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping the API and the worker ...');
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
+            c.once('exit', () => (clearTimeout(timer), resolve()));
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    for (const s of startedInfra) await stop(s).catch((e) => log(`stopping ${s}: ${e.message}`));
+    log(startedInfra.length > 0 ? `stopped ${startedInfra.join(' and ')}` : 'left Kafka and Cassandra running (they were up before)');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  // The worker first: it migrates the schema and creates the topics; the API then finds them ready.
+  run('worker', 'dist/apps/fanout-worker/main.js');
+  await waitReady(`http://127.0.0.1:${workerPort}/health/ready`, 'worker', 120_000);
+  run('api', 'dist/apps/api/main.js');
+  const api = `http://127.0.0.1:${port}`;
+  await waitReady(`${api}/health/ready`, 'api', 120_000);
+  log(`ready after ${secs()} s; loading demo data ...`);
+  await seed(api, token(secret, 'demo', 'admin'));
+  const demo = token(secret, 'demo');
+  console.log(`
+  Tideline is up.
+    API            ${api}/v1            (Swagger UI: ${api}/docs, OpenAPI: ${api}/docs-json)
+    health         ${api}/health/ready   worker: http://127.0.0.1:${workerPort}/health/ready
+    metrics        ${api}/metrics        worker: http://127.0.0.1:${workerPort}/metrics
+    ${generated ? 'dev secret     ' + secret + '   (generated; set AUTH_JWT_SECRET to choose one)' : 'secret         from AUTH_JWT_SECRET'}
+    demo token     ${demo}
+
+  Try:
+    curl -H "Authorization: Bearer ${demo}" ${api}/v1/feeds/home/demo
+    curl -H "Authorization: Bearer ${demo}" ${api}/v1/feeds/notifications/demo
+    curl -N "${api}/v1/feeds/home/demo/stream?access_token=${demo}"
+  Ctrl-C stops everything this command started.
+`);
+}
+
+main().catch((e) => {
+  console.error(`[start] failed: ${e.message}`);
+  process.exit(1);
+});
