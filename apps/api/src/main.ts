@@ -1,54 +1,20 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { validateEnv } from '@app/config';
-import { MetricsService, registerHttpMetrics } from '@app/observability';
-import { ApiModule } from './api.module';
-import { toErrorBody } from './http/error.filter';
 
-/** CONTRACT §3: bodies over 64 KiB are refused with 413. */
-const BODY_LIMIT = 64 * 1024;
-
-export async function createApiApp(): Promise<NestFastifyApplication> {
+/**
+ * Validates the environment before the app module is even loaded, so that a bad variable stops the
+ * process with a message naming it (not a stack trace from a decorator).
+ */
+async function main(): Promise<void> {
   const env = validateEnv(process.env);
   if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 512, trustProxy: true });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  const fastify = app.getHttpAdapter().getInstance();
-  // Errors Fastify raises before routing (bad JSON, body too large) get the contract's body too.
-  fastify.setErrorHandler((err, _req, reply) => {
-    const body = toErrorBody(err);
-    void reply.status(body.statusCode).send(body);
-  });
-  // An empty or non-JSON body on a JSON route is "no body" for the mark endpoints, and a 400 elsewhere.
-  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));
-  registerHttpMetrics(fastify, app.get(MetricsService));
-
-  const doc = new DocumentBuilder()
-    .setTitle('Tideline')
-    .setDescription('Fan-out activity streams: home, user and notification feeds (CONTRACT v1)')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
-  return app;
-}
-
-async function main(): Promise<void> {
+  const { createApiApp } = await import('./api.app');
   const app = await createApiApp();
-  const port = validateEnv(process.env).PORT;
-  await app.listen(port, '0.0.0.0');
+  await app.listen(env.PORT, '0.0.0.0');
 }
 
-if (require.main === module) {
-  main().catch((e: unknown) => {
-    // Configuration errors name the variable; print them plainly (no stack) and stop.
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`tideline api failed to start: ${msg}\n`);
-    process.exit(1);
-  });
-}
+main().catch((e: unknown) => {
+  const msg = e instanceof Error ? (/^Invalid configuration/.test(e.message) ? e.message : (e.stack ?? e.message)) : String(e);
+  process.stderr.write(`tideline api failed to start: ${msg}\n`);
+  process.exit(1);
+});

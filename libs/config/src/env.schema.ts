@@ -1,3 +1,5 @@
+// Decorator metadata (design:type drives the string -> number conversion) needs reflect-metadata loaded first.
+import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
