@@ -1,18 +1,28 @@
-import { Admin, ITopicConfig, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, ITopicConfig, Kafka, logLevel, Producer, RetryOptions } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 
 const kjsLog = new Logger('kafkajs');
 
+/**
+ * `patient` (worker, default): reconnect for a long time; the consumer retries transient failures anyway.
+ * `fail-fast` (API request path, health probes): every kafkajs retry layer is short, so a send fails
+ * within a few seconds when Kafka is down instead of hanging (the API then answers 503). The cluster
+ * retrier (connect, metadata) and the producer retrier multiply, so both stay small.
+ */
+export type KafkaProfile = 'patient' | 'fail-fast';
+
+const PROFILES: Record<KafkaProfile, { connectionTimeout: number; requestTimeout: number; retry: RetryOptions }> = {
+  patient: { connectionTimeout: 3000, requestTimeout: 10000, retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 8 } },
+  'fail-fast': { connectionTimeout: 1000, requestTimeout: 3000, retry: { initialRetryTime: 100, maxRetryTime: 500, retries: 1 } },
+};
+
 /** kafkajs logs through Nest's logger (structured JSON in production) at WARN and above. */
-export function createKafka(cfg: AppConfig, clientSuffix: string): Kafka {
+export function createKafka(cfg: AppConfig, clientSuffix: string, profile: KafkaProfile = 'patient'): Kafka {
   return new Kafka({
     clientId: `${cfg.kafka.clientId}-${clientSuffix}`,
     brokers: cfg.kafka.brokers,
-    connectionTimeout: 3000,
-    requestTimeout: 10000,
-    // Reconnect quickly after a broker restart; callers decide how long to keep trying.
-    retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 8 },
+    ...PROFILES[profile],
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log }) => {
       const { message, ...extra } = log;
@@ -26,8 +36,9 @@ export function createKafka(cfg: AppConfig, clientSuffix: string): Kafka {
  * A producer for records that must not be lost: acks from all in-sync replicas, idempotent (no
  * duplicates from producer retries), one in-flight request so per-key order holds.
  */
-export function createDurableProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } });
+export function createDurableProducer(kafka: Kafka, profile: KafkaProfile = 'patient'): Producer {
+  const retry = profile === 'patient' ? { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } : { retries: 1, initialRetryTime: 100, maxRetryTime: 500 };
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry });
 }
 
 export function topicSpecs(cfg: AppConfig): ITopicConfig[] {
@@ -39,7 +50,8 @@ export function topicSpecs(cfg: AppConfig): ITopicConfig[] {
     { topic: topics.follows, ...common },
     { topic: topics.dlq, ...common, configEntries: [{ name: 'max.message.bytes', value: maxBytes }, { name: 'retention.ms', value: String(30 * 86_400_000) }] },
     // Internal: fanout chunks spread one author's fanout over every worker; more partitions = more spread.
-    { topic: topics.fanout, numPartitions: Math.max(partitions, 6), replicationFactor },
+    // Chunks hold up to FANOUT_CHUNK_SIZE user ids (100k ids ≈ 3 MB), so the record limit is raised.
+    { topic: topics.fanout, numPartitions: Math.max(partitions, 6), replicationFactor, configEntries: [{ name: 'max.message.bytes', value: String(8 * 1024 * 1024) }] },
     // Internal: live updates for SSE; short retention, nobody replays them.
     { topic: topics.live, numPartitions: Math.max(1, Math.min(partitions, 3)), replicationFactor, configEntries: [{ name: 'retention.ms', value: String(3_600_000) }] },
   ];

@@ -87,9 +87,14 @@ export function parseGraphRecord(value: Buffer | null, meta: RecordMeta): GraphC
 /** Internal records are written by Tideline itself; a malformed one is still dead-lettered, never retried. */
 export function parseChunkRecord(value: Buffer | null, meta: RecordMeta): FanoutChunk {
   const raw = parseJson(value, { ...meta, maxBytes: Number.MAX_SAFE_INTEGER }) as Partial<FanoutChunk> | null;
+  // Every property access is guarded: a TypeError here would be retried as a bug instead of dead-lettered.
+  const ref = raw !== null && typeof raw === 'object' ? (raw.ref as unknown) : undefined;
+  const refOk =
+    typeof ref === 'object' && ref !== null &&
+    typeof (ref as { id?: unknown }).id === 'string' && typeof (ref as { ms?: unknown }).ms === 'number' && typeof (ref as { actor?: unknown }).actor === 'string';
   const ok =
     raw !== null && typeof raw === 'object' && (raw.op === 'deliver' || raw.op === 'remove') && Array.isArray(raw.users) &&
-    typeof raw.tsMicros === 'number' && raw.ref !== undefined && typeof raw.ref.id === 'string' && typeof raw.ref.ms === 'number' && typeof raw.ref.actor === 'string';
+    raw.users.every((u) => typeof u === 'string') && typeof raw.tsMicros === 'number' && typeof raw.seq === 'number' && refOk;
   if (!ok) throw new PoisonRecordError('INVALID_RECORD', 'malformed fanout chunk');
   return raw as FanoutChunk;
 }

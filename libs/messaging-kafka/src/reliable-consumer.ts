@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, ProducerRecord } from 'kafkajs';
 import { DomainError } from '@app/domain';
 import { isTransientError } from '@app/feeds';
 import { PoisonRecordError, RecordMeta } from './records';
@@ -23,7 +23,26 @@ export interface ReliableConsumerOptions {
   readonly maxBugAttempts?: number;
 }
 
+/** What the consumer needs to dead-letter: a send that resolves once the record is acknowledged. */
+export interface DeadLetterSender {
+  send(record: ProducerRecord): Promise<unknown>;
+}
+
 class Stopping extends Error {}
+
+/**
+ * A heartbeat failed because the group is rebalancing (or forgot us). kafkajs only rejoins when this
+ * error leaves eachBatch, so it must never be treated as a transient handler failure and retried in
+ * place: that would keep the partition busy forever while the group waits for us.
+ */
+class GroupChanged extends Error {
+  constructor(readonly original: unknown) {
+    super((original as Error)?.message ?? 'group changed');
+  }
+}
+
+const GROUP_ERROR_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+const isGroupError = (e: unknown): boolean => GROUP_ERROR_TYPES.has((e as { type?: string } | null)?.type ?? '');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -43,7 +62,7 @@ export class ReliableConsumer {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly dlqProducer: Producer,
+    private readonly dlqProducer: DeadLetterSender,
     private readonly opts: ReliableConsumerOptions,
   ) {}
 
@@ -74,15 +93,39 @@ export class ReliableConsumer {
     });
   }
 
-  /** Stops taking work; resolved offsets are committed by kafkajs on disconnect. */
+  /**
+   * Stops taking work: the record in flight finishes (or, while backing off, is abandoned uncommitted),
+   * then kafkajs commits the resolved offsets after the batch returns and leaves the group. Idempotent.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer?.disconnect();
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect();
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    try {
+      await this.consumeBatch(payload);
+    } catch (e) {
+      // Rethrow the original kafkajs error so its runner recognises the rebalance and rejoins; the
+      // record in flight was not resolved and is redelivered to whoever owns the partition next.
+      if (e instanceof GroupChanged) throw e.original;
+      throw e;
+    }
+  }
+
+  private async consumeBatch({ batch, resolveOffset, heartbeat: rawHeartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const handler = this.opts.handlers[batch.topic];
     if (!handler) return;
+    const heartbeat = async (): Promise<void> => {
+      try {
+        await rawHeartbeat();
+      } catch (e) {
+        if (isGroupError(e)) throw new GroupChanged(e);
+        throw e;
+      }
+    };
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.stopping) return;
       const meta: RecordMeta = {
@@ -120,6 +163,7 @@ export class ReliableConsumer {
         this.opts.metrics.consumed(meta.topic, 'ok');
         return;
       } catch (e) {
+        if (e instanceof GroupChanged || e instanceof Stopping) throw e;
         const poison = this.poisonOf(e);
         if (poison) {
           await this.retrying(() => this.deadLetter(message, meta, poison.code, poison.message), heartbeat, shouldStop);
@@ -166,8 +210,10 @@ export class ReliableConsumer {
       await sleep(Math.min(250, until - Date.now()));
       try {
         await heartbeat();
-      } catch {
-        // A failed heartbeat means a rebalance is under way; isStale() will tell us to let go.
+      } catch (e) {
+        // A rebalance must reach kafkajs (see GroupChanged); other heartbeat failures (broker
+        // unreachable) are left to the next attempt.
+        if (e instanceof GroupChanged) throw e;
       }
     }
     if (shouldStop()) throw new Stopping();

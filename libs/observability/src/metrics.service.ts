@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FanoutMetrics } from '@app/feeds';
+import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
+
+/**
+ * What ReliableConsumer and the consumer-lag monitor report. Structurally identical to
+ * `ConsumerMetrics` in @app/messaging-kafka plus `lag`; declared here so this lib needs no Kafka code.
+ */
+export interface ConsumerMetricsSink {
+  consumed(topic: string, outcome: 'ok' | 'dead_lettered'): void;
+  retried(topic: string): void;
+  deadLettered(topic: string, code: string): void;
+  lag(topic: string, partition: number, lag: number): void;
+}
+
+/**
+ * Owns the process's single prom-client Registry (never the global default registry, so several Nest
+ * apps in one process — as in tests — keep separate metrics). Every metric name starts with `tideline_`
+ * except `http_request_duration_seconds`, whose conventional name dashboards expect.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly fanout: FanoutMetrics;
+  readonly consumer: ConsumerMetricsSink;
+
+  constructor(@Inject(OBSERVABILITY_OPTIONS) opts: ObservabilityOptions) {
+    this.registry.setDefaultLabels({ service: opts.service });
+    collectDefaultMetrics({ register: this.registry, prefix: 'tideline_' });
+    const registers = [this.registry];
+
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route template and status code',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+
+    const chunkSize = new Histogram({
+      name: 'tideline_fanout_chunk_size',
+      help: 'Followers per fanout chunk',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers,
+    });
+    const delivered = new Counter({ name: 'tideline_fanout_delivered_total', help: 'Home timeline rows written by fanout', registers });
+    const skipped = new Counter({ name: 'tideline_fanout_skipped_inactive_total', help: 'Followers skipped by fanout because they are inactive', registers });
+    const chunkDuration = new Histogram({
+      name: 'tideline_fanout_chunk_duration_seconds',
+      help: 'Time to apply one fanout chunk',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    const fanoutDuration = new Histogram({
+      name: 'tideline_fanout_duration_seconds',
+      help: 'Time to spread one activity (or delete) to its followers, by op',
+      labelNames: ['op'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.fanout = {
+      chunkSize: (n) => chunkSize.observe(n),
+      delivered: (written, skippedInactive) => {
+        delivered.inc(written);
+        skipped.inc(skippedInactive);
+      },
+      chunkDuration: (s) => chunkDuration.observe(s),
+      fanoutDuration: (op, s) => fanoutDuration.observe({ op }, s),
+    };
+
+    const consumed = new Counter({ name: 'tideline_records_consumed_total', help: 'Kafka records finished, by topic and outcome', labelNames: ['topic', 'outcome'], registers });
+    const retries = new Counter({ name: 'tideline_record_retries_total', help: 'Transient failures retried, by topic', labelNames: ['topic'], registers });
+    const dead = new Counter({ name: 'tideline_records_dead_lettered_total', help: 'Records sent to the dead-letter topic, by source topic and error code', labelNames: ['topic', 'code'], registers });
+    const lag = new Gauge({ name: 'tideline_consumer_lag', help: 'Topic end offset minus the group committed offset', labelNames: ['topic', 'partition'], registers });
+    this.consumer = {
+      consumed: (topic, outcome) => consumed.inc({ topic, outcome }),
+      retried: (topic) => retries.inc({ topic }),
+      deadLettered: (topic, code) => dead.inc({ topic, code }),
+      lag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
+    };
+  }
+
+  /** Records one finished HTTP request. `route` must be the route template (bounded cardinality). */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** Prometheus text exposition format. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

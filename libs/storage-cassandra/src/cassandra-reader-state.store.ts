@@ -1,0 +1,50 @@
+import { UserId } from '@app/domain';
+import { ReaderState, ReaderStateStore } from '@app/feeds';
+import { Client } from 'cassandra-driver';
+import { dateMs, IDEMPOTENT, micros, queryMany } from './cql';
+import { USER_STATE_CQL } from './tables/user-state.cql';
+
+/**
+ * user_state. Last-read and "mark all" watermarks are written with timestamp ms*1000, so they act as
+ * a max: a reordered older write never moves them back. The home floor uses the driver timestamp.
+ */
+export class CassandraReaderStateStore implements ReaderStateStore {
+  constructor(private readonly client: Client) {}
+
+  async get(user: UserId): Promise<ReaderState> {
+    const row = (await this.client.execute(USER_STATE_CQL.get, [user], IDEMPOTENT)).first();
+    return {
+      lastReadMs: row ? dateMs(row.get('last_read_at')) : null,
+      homeFloorMs: row ? dateMs(row.get('home_floor')) : null,
+      seenAllMs: (row && dateMs(row.get('seen_all_at'))) ?? 0,
+      readAllMs: (row && dateMs(row.get('read_all_at'))) ?? 0,
+    };
+  }
+
+  async lastReadMany(users: readonly UserId[], concurrency: number): Promise<Map<UserId, number>> {
+    const unique = [...new Set(users)];
+    const results = await queryMany(this.client, USER_STATE_CQL.lastRead, unique.map((u) => [u]), concurrency);
+    const out = new Map<UserId, number>();
+    results.forEach((rs, i) => {
+      const user = unique[i];
+      const ms = dateMs(rs.first()?.get('last_read_at'));
+      if (user !== undefined && ms !== null) out.set(user, ms);
+    });
+    return out;
+  }
+
+  async setLastRead(user: UserId, ms: number): Promise<void> {
+    await this.client.execute(USER_STATE_CQL.setLastRead, [micros(ms * 1000), new Date(ms), user], IDEMPOTENT);
+  }
+
+  async setHomeFloor(user: UserId, ms: number): Promise<void> {
+    await this.client.execute(USER_STATE_CQL.setHomeFloor, [new Date(ms), user], IDEMPOTENT);
+  }
+
+  async markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void> {
+    const at = new Date(ms);
+    const ts = micros(ms * 1000);
+    if (kind === 'read') await this.client.execute(USER_STATE_CQL.markReadAll, [ts, at, at, user], IDEMPOTENT);
+    else await this.client.execute(USER_STATE_CQL.markSeenAll, [ts, at, user], IDEMPOTENT);
+  }
+}

@@ -1,0 +1,30 @@
+import { AppConfig } from '@app/config';
+import { ActivityStore, GraphStore, NotificationStore, ReaderStateStore, TimelineStore } from '@app/feeds';
+import { Client } from 'cassandra-driver';
+import { CassandraActivityStore } from './cassandra-activity.store';
+import { CassandraGraphStore } from './cassandra-graph.store';
+import { CassandraNotificationStore } from './cassandra-notification.store';
+import { CassandraReaderStateStore } from './cassandra-reader-state.store';
+import { CassandraTimelineStore } from './cassandra-timeline.store';
+
+export interface CassandraStores {
+  readonly activities: ActivityStore;
+  readonly timelines: TimelineStore;
+  readonly graph: GraphStore;
+  readonly readers: ReaderStateStore;
+  readonly notifications: NotificationStore;
+}
+
+/**
+ * All stores over one client bound to the application keyspace (tests, scripts, benchmarks).
+ * `_cfg` is accepted for symmetry with the module and future per-store tuning.
+ */
+export function createCassandraStores(client: Client, _cfg?: Pick<AppConfig, 'cassandra'>): CassandraStores {
+  return {
+    activities: new CassandraActivityStore(client),
+    timelines: new CassandraTimelineStore(client),
+    graph: new CassandraGraphStore(client),
+    readers: new CassandraReaderStateStore(client),
+    notifications: new CassandraNotificationStore(client),
+  };
+}
