@@ -16,7 +16,6 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 512, trustProxy: true });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   // Errors Fastify raises before routing (bad JSON, body too large) get the contract's body too.
   fastify.setErrorHandler((err, _req, reply) => {

@@ -10,6 +10,21 @@ async function main(): Promise<void> {
   if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
   const { createApiApp } = await import('./api.app');
   const app = await createApiApp();
+  // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the stores and
+  // producers, exit 0 (CONTRACT §5). Handled here rather than by enableShutdownHooks(), which re-raises
+  // the signal and so ends the process by signal instead of with code 0.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(1), 20_000).unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   await app.listen(env.PORT, '0.0.0.0');
 }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { testEnv, uniqueTag, waitFor } from '@app/testing';
 import { portFor, startWorker, WorkerProcess } from '../../../apps/fanout-worker/test/worker-process';
@@ -10,6 +10,8 @@ export interface Stack {
   readonly api: string;
   readonly env: Record<string, string>;
   readonly workers: WorkerProcess[];
+  /** The API process's output so far (JSON log lines). */
+  apiOutput(): string;
   /** A user id unique to this stack. */
   user(name: string): string;
   token(sub: string, opts?: { scope?: string; expSeconds?: number; secret?: string }): string;
@@ -31,19 +33,17 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   const workers: WorkerProcess[] = [];
-  let app: NestFastifyApplication | null = null;
+  let apiProc: ApiProcess | null = null;
+  const port = portFor(9);
   try {
     for (let i = 0; i < (opts.workers ?? 1); i++) workers.push(await startWorker(env, portFor(i)));
-    const { createApiApp } = await import('../../../apps/api/src/api.app');
-    app = await createApiApp();
-    await app.listen(0, '127.0.0.1');
+    apiProc = await startApi(env, port);
   } catch (e) {
     await Promise.all(workers.map((w) => w.stop()));
-    await app?.close();
+    await apiProc?.stop();
     throw e;
   }
-  const started = app;
-  const port = (started.getHttpServer().address() as AddressInfo).port;
+  const started = apiProc;
   const api = `http://127.0.0.1:${port}`;
   const secret = env['AUTH_JWT_SECRET'] as string;
 
@@ -105,6 +105,7 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
     api,
     env,
     workers,
+    apiOutput: () => started.output(),
     user: (name) => `${tag}-${name}`,
     token,
     call,
@@ -112,7 +113,7 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
     close: async () => {
       await admin.disconnect();
       await Promise.all(workers.map((w) => w.stop()));
-      await started.close();
+      await started.stop();
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
@@ -123,3 +124,45 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
 
 /** Calls made "as ADMIN" carry a token with the admin scope. */
 export const ADMIN = 'tideline-admin';
+
+interface ApiProcess {
+  readonly proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Spawns the real API (apps/api/src/main.ts under ts-node) and waits for GET /health/ready = 200. */
+async function startApi(env: Record<string, string>, port: number): Promise<ApiProcess> {
+  const proc = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/ts-node/dist/bin.js'), '-r', 'tsconfig-paths/register', '--transpile-only', 'apps/api/src/main.ts'],
+    { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitFor(
+      `API on port ${port}`,
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}`);
+        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n--- API output ---\n${out.slice(-3000)}`);
+  }
+  return { proc, output: () => out, stop };
+}
