@@ -1,4 +1,3 @@
-import './env-shim';
 import { activityIdFromIdentity, dayNumber, foreignIdentity, recordIdentity, toIso } from '@app/domain';
 import { testConfig, testEnv, uniqueTag, waitFor } from '@app/testing';
 import { Fixtures, openFixtures } from './fixtures';

@@ -1,4 +1,3 @@
-import './env-shim';
 import { activityIdFromIdentity, foreignIdentity, toIso } from '@app/domain';
 import { testConfig, testEnv, uniqueTag, waitFor } from '@app/testing';
 import { Fixtures, openFixtures, pool } from './fixtures';

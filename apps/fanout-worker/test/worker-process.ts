@@ -26,7 +26,6 @@ export async function startWorker(env: Record<string, string>, port: number, rea
     [
       path.join(ROOT, 'node_modules/ts-node/dist/bin.js'),
       '-r', 'tsconfig-paths/register',
-      '-r', './apps/fanout-worker/test/env-shim.ts',
       '--transpile-only',
       'apps/fanout-worker/src/main.ts',
     ],

@@ -1,4 +1,3 @@
-import '../../../apps/fanout-worker/test/env-shim';
 import { Kafka, logLevel } from 'kafkajs';
 import { Activity, toIso } from '@app/domain';
 import { isTransientError } from '@app/feeds';
