@@ -27,8 +27,10 @@ const RFC3339 =
 export function parseRfc3339(s: string): number | null {
   const m = RFC3339.exec(s);
   if (!m) return null;
-  const [, , mo, d, h, mi, sec] = m;
+  const [, y, mo, d, h, mi, sec] = m;
   if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return null;
+  // Date.parse rolls 2024-02-30 over to March 1st; a date that does not exist is invalid input.
+  if (new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))).getUTCDate() !== Number(d)) return null;
   if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60) return null;
   const ms = Date.parse(s.toUpperCase());
   return Number.isFinite(ms) ? ms : null;
