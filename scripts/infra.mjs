@@ -27,6 +27,9 @@
 //   whose pid file was lost is found again by scanning /proc.
 // - Readiness is checked with the real wire protocols, not a bare TCP connect: CQL OPTIONS/STARTUP/QUERY on 9042 and
 //   a Kafka Metadata request on 9092 that must list at least one (unfenced) broker.
+// - Ports default to 9042 (CQL), 7000 (Cassandra storage), 9092 (Kafka) and 9093 (KRaft controller); INFRA_CQL_PORT,
+//   INFRA_CASSANDRA_STORAGE_PORT, INFRA_KAFKA_PORT and INFRA_KAFKA_CONTROLLER_PORT move them, so that a second pair
+//   (with its own TIDELINE_INFRA_DIR) can run beside the first, e.g. for fault-injection tests.
 
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -52,6 +55,60 @@ const seconds = (name, fallback) => {
 };
 const START_TIMEOUT_MS = () => seconds('INFRA_START_TIMEOUT_S', 180);
 const STOP_TIMEOUT_MS = () => seconds('INFRA_STOP_TIMEOUT_S', 60);
+
+/**
+ * Listening ports, resolved at call time (like the directory layout) so that a second, independent server pair can
+ * run beside the default one, e.g. for fault-injection tests that stop and kill servers:
+ *   INFRA_CQL_PORT (9042), INFRA_CASSANDRA_STORAGE_PORT (7000), INFRA_KAFKA_PORT (9092), INFRA_KAFKA_CONTROLLER_PORT
+ *   (9093). Cassandra opens no other port here (JMX is off; the legacy SSL storage port 7001 is only bound when
+ *   server_encryption_options enables it), and neither does Kafka (no JMX).
+ */
+const PORT_DEFAULTS = {
+  INFRA_CQL_PORT: 9042,
+  INFRA_CASSANDRA_STORAGE_PORT: 7000,
+  INFRA_KAFKA_PORT: 9092,
+  INFRA_KAFKA_CONTROLLER_PORT: 9093,
+};
+
+function ports() {
+  const out = {};
+  for (const [name, fallback] of Object.entries(PORT_DEFAULTS)) {
+    const raw = (process.env[name] ?? '').trim();
+    const v = raw === '' ? fallback : Number(raw);
+    if (!Number.isInteger(v) || v < 1 || v > 65535) {
+      throw new Error(`${name} must be a TCP port number (1-65535), got "${raw}"`);
+    }
+    out[name] = v;
+  }
+  const seen = new Map();
+  for (const [name, v] of Object.entries(out)) {
+    if (seen.has(v)) throw new Error(`${name} and ${seen.get(v)} are both ${v}; each port must be distinct`);
+    seen.set(v, name);
+  }
+  return {
+    cql: out.INFRA_CQL_PORT,
+    storage: out.INFRA_CASSANDRA_STORAGE_PORT,
+    kafka: out.INFRA_KAFKA_PORT,
+    controller: out.INFRA_KAFKA_CONTROLLER_PORT,
+  };
+}
+
+/**
+ * The port settings in the templates are written with their default values (the templates stay readable, valid
+ * configs); rendering rewrites exactly these texts. A template that no longer contains one of them is an error
+ * rather than a server silently listening on the default port.
+ */
+const PORT_SUBSTITUTIONS = {
+  'server.properties': (p) => [
+    ['127.0.0.1:9092', `127.0.0.1:${p.kafka}`],
+    ['127.0.0.1:9093', `127.0.0.1:${p.controller}`],
+  ],
+  'cassandra.yaml': (p) => [
+    ['seeds: "127.0.0.1:7000"', `seeds: "127.0.0.1:${p.storage}"`],
+    ['\nstorage_port: 7000\n', `\nstorage_port: ${p.storage}\n`],
+    ['\nnative_transport_port: 9042\n', `\nnative_transport_port: ${p.cql}\n`],
+  ],
+};
 
 /** Directory layout, resolved at call time so that callers may set TIDELINE_INFRA_DIR before calling. */
 function layout() {
@@ -90,11 +147,13 @@ const SERVICES = {
   kafka: {
     name: 'kafka',
     mainClass: 'kafka.Kafka',
-    port: 9092,
+    get port() {
+      return ports().kafka;
+    },
     mainJar: /^kafka_2\.13-.*\.jar$/,
     templates: ['server.properties', 'log4j.properties'],
     serverLog: 'kafka-server.log',
-    probe: (timeoutMs) => probeKafka(HOST, 9092, timeoutMs),
+    probe: (timeoutMs) => probeKafka(HOST, ports().kafka, timeoutMs),
     prepare: formatKafkaStorage,
     jvmArgs(L) {
       const conf = L.conf('kafka');
@@ -122,11 +181,13 @@ const SERVICES = {
   cassandra: {
     name: 'cassandra',
     mainClass: 'org.apache.cassandra.service.CassandraDaemon',
-    port: 9042,
+    get port() {
+      return ports().cql;
+    },
     mainJar: /^cassandra-all-.*\.jar$/,
     templates: ['cassandra.yaml', 'logback.xml'],
     serverLog: 'cassandra-system.log',
-    probe: (timeoutMs) => probeCql(HOST, 9042, timeoutMs),
+    probe: (timeoutMs) => probeCql(HOST, ports().cql, timeoutMs),
     prepare: prepareCassandraDirs,
     jvmArgs(L) {
       const conf = L.conf('cassandra');
@@ -400,11 +461,18 @@ async function ensureLib(svc, L, log) {
 function renderConfigs(svc, L) {
   const conf = L.conf(svc.name);
   fs.mkdirSync(conf, { recursive: true });
+  const p = ports();
   for (const name of svc.templates) {
-    const text = fs
+    let text = fs
       .readFileSync(path.join(TEMPLATE_DIR, svc.name, name), 'utf8')
       .replaceAll('@@VAR_DIR@@', L.var)
       .replaceAll('@@LOG_DIR@@', L.logs);
+    for (const [from, to] of PORT_SUBSTITUTIONS[name]?.(p) ?? []) {
+      if (!text.includes(from)) {
+        throw new Error(`infra/${svc.name}/${name} no longer contains ${JSON.stringify(from)}; update infra.mjs`);
+      }
+      text = text.replaceAll(from, to);
+    }
     const target = path.join(conf, name);
     if (readText(target) !== text) fs.writeFileSync(target, text);
   }
@@ -789,7 +857,9 @@ const USAGE = `usage: node scripts/infra.mjs <command>
   kill  <cassandra|kafka>    SIGKILL one service
   reset                      down, then delete all data (keeps jars)
 env: TIDELINE_INFRA_DIR (default <repo>/.infra), INFRA_CASSANDRA_HEAP, INFRA_KAFKA_HEAP ("1G" or "-Xms.. -Xmx.."),
-     INFRA_START_TIMEOUT_S (180), INFRA_STOP_TIMEOUT_S (60), INFRA_JAVA (${DEFAULT_JAVA})`;
+     INFRA_START_TIMEOUT_S (180), INFRA_STOP_TIMEOUT_S (60), INFRA_JAVA (${DEFAULT_JAVA}),
+     INFRA_CQL_PORT (9042), INFRA_CASSANDRA_STORAGE_PORT (7000), INFRA_KAFKA_PORT (9092),
+     INFRA_KAFKA_CONTROLLER_PORT (9093)`;
 
 async function main(argv) {
   const [command, ...rest] = argv;

@@ -8,6 +8,12 @@ const SCHEMA_REL = join('libs', 'storage-cassandra', 'schema');
 const MIGRATION_FILE = /^(\d{3,})_([A-Za-z0-9_-]+)\.cql$/;
 const KEYSPACE_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 const REPLICATION_WORD = /^[A-Za-z0-9_.-]+$/;
+/**
+ * Schema changes wait for agreement and can take seconds on a busy node, far beyond the request
+ * timeout meant for reads and writes. Retrying a timed-out DDL is safe: every statement is IF NOT EXISTS.
+ */
+export const DDL_TIMEOUT_MS = 60_000;
+const DDL = { prepare: false, readTimeout: DDL_TIMEOUT_MS, isIdempotent: true } as const;
 
 /**
  * Finds `libs/storage-cassandra/schema` by walking up from `start` (this file's directory, which is
@@ -134,13 +140,9 @@ export async function runMigrations(client: Client, cfg: Pick<AppConfig, 'cassan
   const log = opts.log ?? (() => undefined);
   const files = loadMigrations(opts.schemaDir ?? resolveSchemaDir());
 
-  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationLiteral(replication)}`, [], { prepare: false });
-  await client.execute(`USE ${keyspace}`, [], { prepare: false });
-  await client.execute(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text, applied_at timestamp, checksum text)',
-    [],
-    { prepare: false },
-  );
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationLiteral(replication)}`, [], DDL);
+  await client.execute(`USE ${keyspace}`, [], DDL);
+  await client.execute('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text, applied_at timestamp, checksum text)', [], DDL);
   await waitForSchemaAgreement(client);
 
   const recorded = new Map<number, string>();
@@ -156,7 +158,7 @@ export async function runMigrations(client: Client, cfg: Pick<AppConfig, 'cassan
       outcomes.push({ version: file.version, name: file.name, status: 'skipped', ...(checksumMismatch ? { checksumMismatch } : {}) });
       continue;
     }
-    for (const stmt of file.statements) await client.execute(stmt, [], { prepare: false });
+    for (const stmt of file.statements) await client.execute(stmt, [], DDL);
     await waitForSchemaAgreement(client);
     await client.execute(
       'INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)',

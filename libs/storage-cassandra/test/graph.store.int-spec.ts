@@ -76,7 +76,7 @@ describe('CassandraGraphStore', () => {
     }
     expect(sizes).toEqual([1000, 1000, 500]);
     expect(seen).toEqual(new Set(followers));
-  });
+  }, 30_000);
 
   it('keeps mutes, timestamped', async () => {
     const me = u('muter');

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { testConfig, uniqueTag } from '@app/testing';
 import { Client } from 'cassandra-driver';
-import { createCassandraClient, loadMigrations, migrate, replicationLiteral, resolveSchemaDir, splitStatements } from '../src';
+import { createCassandraClient, DDL_TIMEOUT_MS, loadMigrations, migrate, replicationLiteral, resolveSchemaDir, splitStatements } from '../src';
 
 describe('Cassandra migrations', () => {
   const keyspace = `tl_mig_${uniqueTag('m')}`;
@@ -12,12 +12,12 @@ describe('Cassandra migrations', () => {
   beforeAll(async () => {
     admin = createCassandraClient(cfg.cassandra, { keyspace: null });
     await admin.connect();
-  });
+  }, 2 * DDL_TIMEOUT_MS);
 
   afterAll(async () => {
-    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: DDL_TIMEOUT_MS });
     await admin.shutdown();
-  });
+  }, 2 * DDL_TIMEOUT_MS);
 
   it('creates the keyspace with the configured replication and applies every schema file once, also when run concurrently', async () => {
     const files = loadMigrations();
@@ -43,7 +43,7 @@ describe('Cassandra migrations', () => {
     const recorded = (await admin.execute(`SELECT version, checksum FROM ${keyspace}.schema_migrations`)).rows;
     expect(recorded.map((r) => r.get('version') as number).sort((x, y) => x - y)).toEqual(files.map((f) => f.version));
     expect(new Set(recorded.map((r) => r.get('checksum') as string))).toEqual(new Set(files.map((f) => f.checksum)));
-  });
+  }, 2 * DDL_TIMEOUT_MS);
 
   it('finds the schema directory and splits statements at line-ending semicolons, ignoring comments', () => {
     expect(resolveSchemaDir()).toMatch(/libs[/\\]storage-cassandra[/\\]schema$/);

@@ -125,7 +125,7 @@ describe('CassandraTimelineStore', () => {
     await sut.removeHome(users, ref, now * 1000 + 1, 16);
     const after = await Promise.all(users.map(async (u) => (await sut.readHome(u, null, now - DAY_MS, 5)).rows.length));
     expect(after.every((c) => c === 0)).toBe(true);
-  });
+  }, 30_000);
 
   it('skips rows whose remaining TTL is not positive', async () => {
     const user = `${fx.tag}-expired`;
