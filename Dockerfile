@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # One image for both Tideline apps; the container command picks which one runs:
-#   node dist/apps/api/main.js             (HTTP API, PORT, default 3000)
-#   node dist/apps/fanout-worker/main.js   (Kafka fan-out worker, health/metrics on WORKER_HTTP_PORT, default 9464)
+#   node dist/apps/api/src/main.js             (HTTP API, PORT, default 3000)
+#   node dist/apps/fanout-worker/src/main.js   (Kafka fan-out worker, health/metrics on WORKER_HTTP_PORT, default 9464)
 # The default CMD runs the API. Healthchecks are defined in docker-compose.yml.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -20,8 +20,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build \
- && test -f dist/apps/api/main.js \
- && test -f dist/apps/fanout-worker/main.js \
+ && test -f dist/apps/api/src/main.js \
+ && test -f dist/apps/fanout-worker/src/main.js \
  && npm prune --omit=dev
 
 # ---- runtime: production node_modules + compiled output, non-root ----
@@ -34,4 +34,4 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 9464
-CMD ["node", "dist/apps/api/main.js"]
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -30,7 +30,7 @@ function newestMtime(dir) {
 }
 
 function needsBuild() {
-  const outs = ['dist/apps/api/main.js', 'dist/apps/fanout-worker/main.js'].map((f) => path.join(REPO, f));
+  const outs = ['dist/apps/api/src/main.js', 'dist/apps/fanout-worker/src/main.js'].map((f) => path.join(REPO, f));
   if (!outs.every((f) => fs.existsSync(f))) return true;
   const built = Math.min(...outs.map((f) => fs.statSync(f).mtimeMs));
   return Math.max(newestMtime(path.join(REPO, 'apps')), newestMtime(path.join(REPO, 'libs'))) > built;
@@ -147,9 +147,9 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   // The worker first: it migrates the schema and creates the topics; the API then finds them ready.
-  run('worker', 'dist/apps/fanout-worker/main.js');
+  run('worker', 'dist/apps/fanout-worker/src/main.js');
   await waitReady(`http://127.0.0.1:${workerPort}/health/ready`, 'worker', 120_000);
-  run('api', 'dist/apps/api/main.js');
+  run('api', 'dist/apps/api/src/main.js');
   const api = `http://127.0.0.1:${port}`;
   await waitReady(`${api}/health/ready`, 'api', 120_000);
   log(`ready after ${secs()} s; loading demo data ...`);

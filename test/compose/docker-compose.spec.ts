@@ -168,8 +168,8 @@ describe('docker-compose.yml', () => {
   });
 
   describe.each([
-    ['api', 'dist/apps/api/main.js', 3000],
-    ['fanout-worker', 'dist/apps/fanout-worker/main.js', 9464],
+    ['api', 'dist/apps/api/src/main.js', 3000],
+    ['fanout-worker', 'dist/apps/fanout-worker/src/main.js', 9464],
   ])('%s', (name, entry, port) => {
     const svc = service(compose, name);
     const env = envOf(svc);

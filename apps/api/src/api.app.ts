@@ -5,7 +5,6 @@ import { Logger } from 'nestjs-pino';
 import { validateEnv } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
-import { toErrorBody } from './http/error.filter';
 
 /** CONTRACT §3: bodies over 64 KiB are refused with 413. */
 const BODY_LIMIT = 64 * 1024;
@@ -13,15 +12,10 @@ const BODY_LIMIT = 64 * 1024;
 export async function createApiApp(): Promise<NestFastifyApplication> {
   const env = validateEnv(process.env);
   if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, maxParamLength: 512, trustProxy: true });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 512 }, trustProxy: true });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
-  // Errors Fastify raises before routing (bad JSON, body too large) get the contract's body too.
-  fastify.setErrorHandler((err, _req, reply) => {
-    const body = toErrorBody(err);
-    void reply.status(body.statusCode).send(body);
-  });
   // An empty or non-JSON body on a JSON route is "no body" for the mark endpoints, and a 400 elsewhere.
   fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));
   registerHttpMetrics(fastify, app.get(MetricsService));

@@ -1,10 +1,10 @@
 /**
- * Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs` with the
+ * Polls `probe` until it returns a value other than undefined/null/false, or fails after `timeoutMs` with the
  * last observed state in the message. Tests use this instead of fixed sleeps.
  */
 export async function waitFor<T>(
   what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   opts: { timeoutMs?: number; intervalMs?: number; describe?: () => unknown } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
@@ -12,7 +12,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await probe();
-      if (v !== undefined && v !== false) return v;
+      if (v !== undefined && v !== null && v !== false) return v;
       lastError = undefined;
     } catch (e) {
       lastError = e;
