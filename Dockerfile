@@ -32,6 +32,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The versioned CQL migrations, applied by the apps at start (MIGRATE_ON_START).
+COPY --from=build /app/libs/storage-cassandra/schema ./libs/storage-cassandra/schema
 USER node
 EXPOSE 3000 9464
 CMD ["node", "dist/apps/api/src/main.js"]

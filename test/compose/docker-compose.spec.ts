@@ -305,7 +305,7 @@ describe('Dockerfile', () => {
 
   it('defaults to one of the two app entry points', () => {
     const cmd = finalStage.filter((l) => /^(CMD|ENTRYPOINT)\s/i.test(l)).join(' ');
-    expect(cmd).toMatch(/dist\/apps\/(api|fanout-worker)\/main\.js/);
+    expect(cmd).toMatch(/dist\/apps\/(api|fanout-worker)\/src\/main\.js/);
   });
 });
 

@@ -14,7 +14,7 @@ const policy: FeedPolicy = {
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
 const ctx: AcceptContext = { nowMs: NOW, defaultPublishedMs: NOW, policy };
 
-function validationError(fn: () => unknown): DomainError {
+function expectValidationError(fn: () => unknown): DomainError {
   try {
     fn();
   } catch (e) {
@@ -49,11 +49,11 @@ describe('validateInput(ActivityInputDto)', () => {
   });
 
   it('rejects non-objects', () => {
-    for (const raw of [null, 'x', 1, [valid], undefined]) validationError(() => validateInput(ActivityInputDto, raw));
+    for (const raw of [null, 'x', 1, [valid], undefined]) expectValidationError(() => validateInput(ActivityInputDto, raw));
   });
 
   it('names every offending field at once', () => {
-    const e = validationError(() =>
+    const e = expectValidationError(() =>
       validateInput(ActivityInputDto, { actor: 'a b', type: '', object: 5, target: 'x/y', published: 'yesterday', to: 'bob', foreignId: '', extra: [] }),
     );
     expect(fieldsOf(e)).toEqual(['actor', 'extra', 'foreignId', 'object', 'published', 'target', 'to', 'type']);
@@ -61,23 +61,23 @@ describe('validateInput(ActivityInputDto)', () => {
   });
 
   it('reports missing required fields', () => {
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, {})))).toEqual(['actor', 'object', 'type']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, {})))).toEqual(['actor', 'object', 'type']);
   });
 
   it('rejects unknown fields, naming them', () => {
-    const e = validationError(() => validateInput(ActivityInputDto, { ...valid, colour: 'red', id: 'X' }));
+    const e = expectValidationError(() => validateInput(ActivityInputDto, { ...valid, colour: 'red', id: 'X' }));
     expect(fieldsOf(e)).toEqual(['colour', 'id']);
   });
 
   it('rejects more than 100 `to` entries but accepts exactly 100', () => {
     const to = Array.from({ length: 100 }, (_, i) => `u${i}`);
     expect(() => validateInput(ActivityInputDto, { ...valid, to })).not.toThrow();
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, to: [...to, 'u100'] })))).toEqual(['to']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, to: [...to, 'u100'] })))).toEqual(['to']);
   });
 
   it('rejects invalid `to` entries', () => {
     for (const bad of [['ok', 'not ok'], ['ok', ''], [1], ['a'.repeat(129)]]) {
-      expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, to: bad })))).toEqual(['to']);
+      expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, to: bad })))).toEqual(['to']);
     }
   });
 
@@ -86,36 +86,36 @@ describe('validateInput(ActivityInputDto)', () => {
     const exact = { s: 'x'.repeat(MAX_EXTRA_BYTES - overhead) };
     expect(JSON.stringify(exact).length).toBe(MAX_EXTRA_BYTES);
     expect(() => validateInput(ActivityInputDto, { ...valid, extra: exact })).not.toThrow();
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, extra: { s: 'x'.repeat(MAX_EXTRA_BYTES - overhead + 1) } })))).toEqual(['extra']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, extra: { s: 'x'.repeat(MAX_EXTRA_BYTES - overhead + 1) } })))).toEqual(['extra']);
     // bytes, not characters: 3000 × 3-byte chars is ~9 KB
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, extra: { s: '€'.repeat(3000) } })))).toEqual(['extra']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, extra: { s: '€'.repeat(3000) } })))).toEqual(['extra']);
   });
 
   it('rejects `extra` that is not a JSON object', () => {
     for (const extra of [[1, 2], 'text', 5]) {
-      expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, extra })))).toEqual(['extra']);
+      expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, extra })))).toEqual(['extra']);
     }
   });
 
   it.each(['actor', 'object', 'target'])('rejects %s with forbidden characters or over 128 chars', (field) => {
     for (const bad of ['a b', 'a/b', 'a#b', 'ü', 'a'.repeat(129), '']) {
-      expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, [field]: bad })))).toEqual([field]);
+      expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, [field]: bad })))).toEqual([field]);
     }
   });
 
   it('rejects verbs over 64 chars or with forbidden characters (including @)', () => {
     for (const bad of ['a'.repeat(65), 'a b', 'a@b', '']) {
-      expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, type: bad })))).toEqual(['type']);
+      expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, type: bad })))).toEqual(['type']);
     }
   });
 
   it('rejects foreignId over 256 chars', () => {
     expect(() => validateInput(ActivityInputDto, { ...valid, foreignId: 'f'.repeat(256) })).not.toThrow();
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, foreignId: 'f'.repeat(257) })))).toEqual(['foreignId']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, foreignId: 'f'.repeat(257) })))).toEqual(['foreignId']);
   });
 
   it.each(['2024-13-01T00:00:00Z', '2024-01-02', '2024-01-02 03:04:05Z', 'garbage'])('rejects published %s', (published) => {
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, published })))).toEqual(['published']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, published })))).toEqual(['published']);
   });
 
   it.each(['target', 'published', 'to', 'foreignId', 'extra'])(
@@ -137,12 +137,12 @@ describe('validateInput(ActivityInputDto)', () => {
   );
 
   it('does not coerce types', () => {
-    expect(fieldsOf(validationError(() => validateInput(ActivityInputDto, { ...valid, actor: 123 })))).toEqual(['actor']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityInputDto, { ...valid, actor: 123 })))).toEqual(['actor']);
   });
 
   it('the Kafka record form accepts id and op=create but nothing else', () => {
     expect(validateInput(ActivityRecordDto, { ...valid, id: 'X1', op: 'create' })).toMatchObject({ id: 'X1' });
-    expect(fieldsOf(validationError(() => validateInput(ActivityRecordDto, { ...valid, op: 'delete' })))).toEqual(['op']);
+    expect(fieldsOf(expectValidationError(() => validateInput(ActivityRecordDto, { ...valid, op: 'delete' })))).toEqual(['op']);
   });
 });
 
@@ -161,13 +161,13 @@ describe('acceptActivity', () => {
 
   it('rejects published more than 5 minutes in the future, accepts up to 5 minutes', () => {
     expect(() => accept({ ...valid, published: new Date(NOW + 5 * 60_000).toISOString() })).not.toThrow();
-    const e = validationError(() => accept({ ...valid, published: new Date(NOW + 5 * 60_000 + 1).toISOString() }));
+    const e = expectValidationError(() => accept({ ...valid, published: new Date(NOW + 5 * 60_000 + 1).toISOString() }));
     expect(fieldsOf(e)).toEqual(['published']);
   });
 
   it('rejects activities older than the retention window', () => {
     expect(() => accept({ ...valid, published: new Date(NOW - 364 * DAY_MS).toISOString() })).not.toThrow();
-    expect(fieldsOf(validationError(() => accept({ ...valid, published: new Date(NOW - 366 * DAY_MS).toISOString() })))).toEqual(['published']);
+    expect(fieldsOf(expectValidationError(() => accept({ ...valid, published: new Date(NOW - 366 * DAY_MS).toISOString() })))).toEqual(['published']);
   });
 
   it('foreignId: same (actor, foreignId, published) ⇒ same id; any of them different ⇒ different id', () => {

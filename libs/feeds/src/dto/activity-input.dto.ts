@@ -4,7 +4,7 @@ import {
   IsArray,
   IsIn,
   IsObject,
-  IsOptional,
+  ValidateIf,
   IsString,
   Length,
   Matches,
@@ -54,6 +54,12 @@ function IsPlainObject(options?: ValidationOptions) {
     });
 }
 
+/**
+ * Optional means "may be absent", not "may be null": an explicit null is validated (and rejected) like
+ * any other wrong value, so that it can never reach the id derivation or the stored activity.
+ */
+const Optional = (): PropertyDecorator => ValidateIf((_o: object, v: unknown) => v !== undefined);
+
 const ID_MSG = 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ -';
 
 /**
@@ -74,32 +80,32 @@ export class ActivityInputDto {
   object!: string;
 
   @ApiPropertyOptional({ pattern: ID_PATTERN.source })
-  @IsOptional() @IsString() @Matches(ID_PATTERN, { message: `target ${ID_MSG}` })
+  @Optional() @IsString() @Matches(ID_PATTERN, { message: `target ${ID_MSG}` })
   target?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'default: the time it was accepted; at most 5 minutes in the future' })
-  @IsOptional() @IsRfc3339()
+  @Optional() @IsRfc3339()
   published?: string;
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_TO, description: 'users who get it in their notifications' })
-  @IsOptional() @IsArray() @ArrayMaxSize(MAX_TO) @IsString({ each: true }) @Matches(ID_PATTERN, { each: true, message: `each to entry ${ID_MSG}` })
+  @Optional() @IsArray() @ArrayMaxSize(MAX_TO) @IsString({ each: true }) @Matches(ID_PATTERN, { each: true, message: `each to entry ${ID_MSG}` })
   to?: string[];
 
   @ApiPropertyOptional({ maxLength: MAX_FOREIGN_ID, description: "the producer's own id; (actor, foreignId, published) identifies the activity" })
-  @IsOptional() @IsString() @Length(1, MAX_FOREIGN_ID)
+  @Optional() @IsString() @Length(1, MAX_FOREIGN_ID)
   foreignId?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: `any JSON object, at most ${MAX_EXTRA_BYTES} bytes serialized` })
-  @IsOptional() @IsObject() @IsPlainObject() @MaxJsonBytes(MAX_EXTRA_BYTES)
+  @Optional() @IsObject() @IsPlainObject() @MaxJsonBytes(MAX_EXTRA_BYTES)
   extra?: Record<string, unknown>;
 }
 
 /** The Kafka form additionally allows a pre-assigned `id` and `op: "create"`. */
 export class ActivityRecordDto extends ActivityInputDto {
-  @IsOptional() @IsString() @Matches(ID_PATTERN, { message: `id ${ID_MSG}` })
+  @Optional() @IsString() @Matches(ID_PATTERN, { message: `id ${ID_MSG}` })
   id?: string;
 
-  @IsOptional() @IsIn(['create'], { message: 'op must be "create" or "delete"' })
+  @Optional() @IsIn(['create'], { message: 'op must be "create" or "delete"' })
   op?: string;
 }
 
@@ -116,5 +122,5 @@ export class GraphRecordDto {
   op!: 'follow' | 'unfollow' | 'mute' | 'unmute';
   @IsString() @Matches(ID_PATTERN, { message: `user ${ID_MSG}` }) user!: string;
   @IsString() @Matches(ID_PATTERN, { message: `target ${ID_MSG}` }) target!: string;
-  @IsOptional() @IsRfc3339() at?: string;
+  @Optional() @IsRfc3339() at?: string;
 }
