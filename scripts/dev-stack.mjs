@@ -81,6 +81,9 @@ async function seed(api, admin) {
   }
 }
 
+/** Set once the apps are being started: the failure path uses it to stop them again. */
+let shutdownHook = null;
+
 async function main() {
   const port = Number(process.env.PORT || 3000);
   const workerPort = Number(process.env.WORKER_HTTP_PORT || 9464);
@@ -143,6 +146,7 @@ async function main() {
     log(startedInfra.length > 0 ? `stopped ${startedInfra.join(' and ')}` : 'left Kafka and Cassandra running (they were up before)');
     process.exit(code);
   };
+  shutdownHook = shutdown;
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
@@ -173,5 +177,7 @@ async function main() {
 
 main().catch((e) => {
   console.error(`[start] failed: ${e.message}`);
-  process.exit(1);
+  // Stop whatever was already started (apps, then the servers this command brought up).
+  if (shutdownHook) void shutdownHook(1);
+  else process.exit(1);
 });
