@@ -69,7 +69,6 @@ it('fans one activity out to 10,000 followers exactly once, across two workers',
   expect({ missing, duplicated }).toEqual({ missing: 0, duplicated: 0 });
 
   const perWorker = await Promise.all(workers.map((w) => w.metric('tideline_fanout_chunk_size_count')));
-  // eslint-disable-next-line no-console
   console.log(`10k fanout: ${elapsedMs} ms until all rows written; chunks per worker ${perWorker.join(' / ')}`);
   expect(perWorker.reduce((a, b) => a + b, 0)).toBe(FOLLOWERS / 1000);
   for (const n of perWorker) expect(n).toBeGreaterThan(0);
