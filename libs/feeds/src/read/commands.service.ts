@@ -29,16 +29,15 @@ export function assertActsFor(caller: Caller, user: UserId): void {
 @Injectable()
 export class CommandsService {
   private readonly policy: FeedPolicy;
-  private readonly cursors: CursorCodec;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
+    private readonly cursors: CursorCodec,
     @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {
     this.policy = cfg.policy;
-    this.cursors = new CursorCodec(cfg.jwtSecret ?? 'tideline-development-only-secret');
   }
 
   async publish(caller: Caller, body: unknown): Promise<Activity> {

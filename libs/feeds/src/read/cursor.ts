@@ -1,5 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, FeedPosition } from '@app/domain';
+
+/** The secret cursors are signed with (ReadModule provides AUTH_JWT_SECRET). */
+export const CURSOR_SECRET = Symbol('CURSOR_SECRET');
 
 /** What a cursor pins: the feed it belongs to and the scan position (exclusive) to resume after. */
 export interface CursorState {
@@ -17,10 +21,11 @@ export interface CursorState {
  * from AUTH_JWT_SECRET, so every API instance issues and accepts the same cursors, and any edit to the
  * payload (or a cursor made up by a client) is rejected with INVALID_CURSOR (400).
  */
+@Injectable()
 export class CursorCodec {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
+  constructor(@Inject(CURSOR_SECRET) secret: string) {
     this.key = createHmac('sha256', 'tideline-cursor-v1').update(secret).digest();
   }
 

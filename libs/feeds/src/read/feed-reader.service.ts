@@ -61,21 +61,16 @@ const REBUILD_CONCURRENCY = 16;
 export class FeedReaderService {
   private readonly log = new Logger(FeedReaderService.name);
   private readonly policy: FeedPolicy;
-  private readonly cursors: CursorCodec;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
+    private readonly cursors: CursorCodec,
     @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(TIMELINE_STORE) private readonly timelines: TimelineStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
   ) {
     this.policy = cfg.policy;
-    this.cursors = new CursorCodec(cfg.jwtSecret ?? 'tideline-development-only-secret');
-  }
-
-  get cursorCodec(): CursorCodec {
-    return this.cursors;
   }
 
   async userFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {

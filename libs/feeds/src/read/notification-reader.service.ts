@@ -52,17 +52,16 @@ const DAY_READ_CONCURRENCY = 8;
 @Injectable()
 export class NotificationReaderService {
   private readonly policy: FeedPolicy;
-  private readonly cursors: CursorCodec;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
+    private readonly cursors: CursorCodec,
     @Inject(NOTIFICATION_STORE) private readonly store: NotificationStore,
     @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
   ) {
     this.policy = cfg.policy;
-    this.cursors = new CursorCodec(cfg.jwtSecret ?? 'tideline-development-only-secret');
   }
 
   async list(user: UserId, limit: number, cursor?: string): Promise<NotificationPage> {
