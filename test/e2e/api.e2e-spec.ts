@@ -93,6 +93,17 @@ describe('REST API against the real stack', () => {
       expect((await s.call('DELETE', '/v1/activities/01ZZZZZZZZZZZZZZZZZZZZZZZZ', alice)).status).toBe(404);
     });
 
+    it('answers browser preflights (CORS) and exposes Retry-After', async () => {
+      const pre = await fetch(`${s.api}/v1/feeds/home/${alice}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect(pre.status).toBeLessThan(300);
+      expect(pre.headers.get('access-control-allow-origin')).toBeTruthy();
+      const get = await fetch(`${s.api}/v1/feeds/user/${alice}`, { headers: { origin: 'https://app.example.com', authorization: `Bearer ${s.token(alice)}` } });
+      expect(get.headers.get('access-control-expose-headers')).toMatch(/Retry-After/i);
+    });
+
     it('refuses a cursor issued for another feed', async () => {
       for (let i = 0; i < 3; i++) expect((await s.call('POST', '/v1/activities', alice, { actor: alice, type: 'post', object: `c${i}` })).status).toBe(202);
       await s.quiesce();

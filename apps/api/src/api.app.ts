@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { validateEnv } from '@app/config';
+import { APP_CONFIG, AppConfig, validateEnv } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 
@@ -15,6 +15,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 512 }, trustProxy: true });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  const cfg = app.get<AppConfig>(APP_CONFIG);
+  // Browsers call the API directly; tokens travel in the Authorization header (no cookies), so
+  // credentials stay off and the Retry-After of a 429 is exposed to scripts.
+  if (cfg.corsOrigins !== false) app.enableCors({ origin: cfg.corsOrigins, exposedHeaders: ['Retry-After'], maxAge: 600 });
   const fastify = app.getHttpAdapter().getInstance();
   // An empty or non-JSON body on a JSON route is "no body" for the mark endpoints, and a 400 elsewhere.
   fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));

@@ -49,6 +49,9 @@ export class Env {
   @IsInt() @Min(1) @Max(2048) FANOUT_CONCURRENCY: number = 64;
   @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT: number = 9464;
   @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE: number = 1200;
+  /** Browser origins allowed to call the API: `*`, a comma-separated list of origins, or `none` (CORS off). */
+  @IsString() @Matches(/^(\*|none|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)?$/, { message: 'CORS_ORIGINS must be *, none, or origins like https://app.example.com separated by commas' })
+  CORS_ORIGINS: string = '*';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
 }
 
