@@ -11,7 +11,8 @@ describe('REST API against the real stack', () => {
   let alice: string, bob: string, carol: string;
 
   beforeAll(async () => {
-    s = await startStack();
+    // A low per-caller limit so that the rate-limit test can reach it; no other test comes near it.
+    s = await startStack({ RATE_LIMIT_PER_MINUTE: '60' });
     [alice, bob, carol] = [s.user('alice'), s.user('bob'), s.user('carol')];
   }, 120_000);
   afterAll(async () => s?.close());
@@ -91,6 +92,19 @@ describe('REST API against the real stack', () => {
       expect(forged.body).toMatchObject({ error: 'INVALID_CURSOR' });
       expect((await s.call('PUT', `/v1/users/${alice}/following/${alice}`, alice)).status).toBe(400);
       expect((await s.call('DELETE', '/v1/activities/01ZZZZZZZZZZZZZZZZZZZZZZZZ', alice)).status).toBe(404);
+    });
+
+    it('rate-limits per caller with 429 and Retry-After, without affecting other callers', async () => {
+      const hammer = s.user('hammer');
+      const statuses: number[] = [];
+      for (let i = 0; i < 70; i++) statuses.push((await s.call('GET', `/v1/feeds/user/${alice}`, hammer)).status);
+      expect(statuses.slice(0, 50).every((x) => x === 200)).toBe(true);
+      expect(statuses).toContain(429);
+      const limited = await s.call('GET', `/v1/feeds/user/${alice}`, hammer);
+      expect(limited.status).toBe(429);
+      expect(limited.body).toMatchObject({ statusCode: 429, error: 'RATE_LIMITED' });
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await s.call('GET', `/v1/feeds/user/${alice}`, carol)).status).toBe(200);
     });
 
     it('answers browser preflights (CORS) and exposes Retry-After', async () => {
