@@ -58,6 +58,8 @@ export interface FanoutResult {
   probeReaders: number;
   probePolls: number;
   workerPeakRssMiB: number;
+  /** From the worker's own histograms: where the time of one record goes. */
+  workerTimings: { fanouts: number; meanFanoutMs: number; chunks: number; meanChunkMs: number; meanChunkSize: number; recordsConsumed: number };
 }
 
 interface Pending {
@@ -129,6 +131,20 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
   const cpu = (): number => workerPids.reduce((a, pid) => a + (procCpuSeconds(pid) ?? 0), 0);
   const rss = (): number => workerPids.reduce((a, pid) => a + (procMemory(pid)?.rss ?? 0), 0);
 
+  // Warm-up: the consumer joins its group and the JIT warms; not counted.
+  {
+    const messages = Array.from({ length: 20 }, (_, k) => {
+      const a = authors[Math.floor(rand() * authors.length)] as number;
+      return { key: g.id(a), value: JSON.stringify({ actor: g.id(a), type: 'post', object: `${e.runTag}:warm${k}` }), timestamp: String(Date.now()) };
+    });
+    await e.kafka.producer.send({ topic: e.topics.activities, acks: -1, messages });
+    const until = Date.now() + 90_000;
+    while (Date.now() < until) {
+      const [a, f] = await Promise.all([e.kafka.lag(e.topics.activities), e.kafka.lag(e.topics.fanout)]);
+      if (a === 0 && f === 0) break;
+      await sleep(250);
+    }
+  }
   const timeline: TickSample[] = [];
   const steps: StepResult[] = [];
   const phaseStart = Date.now();
@@ -254,6 +270,19 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
       s.latencyMs = { ...summarize(samples[i] ?? []), missing };
     });
     const kept = steps.filter((s) => s.keptUp);
+    const m = await (e.workers[0] as Service).metrics();
+    const ratio = (name: string, labels: Record<string, string> = {}, scale = 1): number => {
+      const c = metricSum(m, `${name}_count`, labels);
+      return c > 0 ? round((metricSum(m, `${name}_sum`, labels) / c) * scale, 1) : NaN;
+    };
+    const workerTimings = {
+      fanouts: metricSum(m, 'tideline_fanout_duration_seconds_count', { op: 'deliver' }),
+      meanFanoutMs: ratio('tideline_fanout_duration_seconds', { op: 'deliver' }, 1000),
+      chunks: metricSum(m, 'tideline_fanout_chunk_duration_seconds_count'),
+      meanChunkMs: ratio('tideline_fanout_chunk_duration_seconds', {}, 1000),
+      meanChunkSize: ratio('tideline_fanout_chunk_size'),
+      recordsConsumed: metricSum(m, 'tideline_records_consumed_total'),
+    };
     const keptSamples = steps.flatMap((s, i) => (s.keptUp ? (samples[i] ?? []) : []));
     return {
       steps,
@@ -267,6 +296,7 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
       probeReaders: probes.length,
       probePolls: polls,
       workerPeakRssMiB: mib(peakRss),
+      workerTimings,
     };
   } finally {
     running = false;

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'cassandra-driver';
+import { bucketOf, HOME_BUCKET_MS, newActivityId, USER_FEED_BUCKET_MS } from '@app/domain';
 import {
+  ACTIVITIES_CQL,
   FOLLOW_COUNTS_CQL,
   FOLLOWERS_CQL,
   FOLLOWING_CQL,
   HIGH_FOLLOWER_AUTHORS_CQL,
+  HOME_TIMELINE_CQL,
   PULLED_FOLLOWS_CQL,
+  USER_FEED_CQL,
   USER_STATE_CQL,
 } from '@app/storage-cassandra';
 import { types } from 'cassandra-driver';
@@ -38,7 +42,7 @@ export interface Graph {
 
 export function graphFingerprint(o: BenchOptions, salt = ''): string {
   const day = new Date().toISOString().slice(0, 10);
-  const key = JSON.stringify([o.users, o.alpha, o.minFollowers, o.celebrities, o.threshold, o.inactiveShare, o.seed, day, salt]);
+  const key = JSON.stringify([o.users, o.alpha, o.minFollowers, o.celebrities, o.threshold, o.inactiveShare, o.seed, o.history, day, salt]);
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
@@ -153,7 +157,7 @@ export interface LoadProgress {
  * counters, last-read times of the active readers (now minus up to two days), and the celebrities
  * already promoted to pull (high_follower_authors + pulled_follows), as the worker would leave them.
  */
-export async function loadGraph(client: Client, g: Graph, progress: LoadProgress, concurrency = 384): Promise<{ statements: number; errors: number }> {
+export async function loadGraph(client: Client, g: Graph, history: number, progress: LoadProgress, concurrency = 384): Promise<{ statements: number; errors: number }> {
   const now = Date.now();
   const sinceMs = now - 30 * 86_400_000;
   const since = new Date(sinceMs);
@@ -200,6 +204,36 @@ export async function loadGraph(client: Client, g: Graph, progress: LoadProgress
   });
   await step('high-follower authors', HIGH_FOLLOWER_AUTHORS_CQL.insert, g.celebrities.length, function* () {
     for (const c of g.celebrities) yield [g.id(c), since];
+  });
+  // History: `history` activities per user (celebrities 5×) over the last 10 days, with the rows fanout
+  // would have written: the activity, the author's user feed, and the home rows of the author and of
+  // the author's active followers (celebrities are pulled, so only their user feed).
+  const hist: { author: number; ms: number; id: string }[] = [];
+  for (let i = 0; i < g.n; i++) {
+    const k = g.isCelebrity[i] ? history * 5 : history;
+    for (let j = 0; j < k; j++) {
+      const ms = now - 60_000 - Math.floor(rand() * 10 * 86_400_000);
+      hist.push({ author: i, ms, id: newActivityId(ms) });
+    }
+  }
+  const unset = types.unset;
+  const ttlFor = (ms: number, days: number): number => Math.max(1, Math.floor((ms + days * 86_400_000 - now) / 1000));
+  await step('history: activities', ACTIVITIES_CQL.insert, hist.length, function* () {
+    for (const h of hist) {
+      yield [h.id, g.id(h.author), 'post', `hist:${h.id}`, unset, new Date(h.ms), unset, unset, unset, new Date(h.ms), ttlFor(h.ms, 365), micros(h.ms)];
+    }
+  });
+  await step('history: user feeds', USER_FEED_CQL.insert, hist.length, function* () {
+    for (const h of hist) yield [g.id(h.author), bucketOf(h.ms, USER_FEED_BUCKET_MS), new Date(h.ms), h.id, ttlFor(h.ms, 365), micros(h.ms)];
+  });
+  const homeRows = hist.reduce((a, h) => a + 1 + (g.deliveriesOf[h.author] as number), 0);
+  await step('history: home timelines', HOME_TIMELINE_CQL.insert, homeRows, function* () {
+    for (const h of hist) {
+      const row = (u: number): unknown[] => [g.id(u), bucketOf(h.ms, HOME_BUCKET_MS), new Date(h.ms), h.id, g.id(h.author), ttlFor(h.ms, 14), micros(h.ms)];
+      yield row(h.author);
+      if (g.isCelebrity[h.author]) continue;
+      for (const f of g.followers[h.author] as Uint32Array) if (g.active[f]) yield row(f);
+    }
   });
   return { statements, errors };
 }

@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly threshold: number;
   /** Share of users who never read their home feed recently (skipped by fanout). */
   readonly inactiveShare: number;
+  /** Past activities per user loaded with the graph (celebrities: 5×), so home feeds start full. */
+  readonly history: number;
   readonly seed: number;
   /** Reload the graph even when one with the same parameters was loaded today. */
   readonly fresh: boolean;
@@ -48,7 +50,8 @@ const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'mode' | 'seed' | 'fr
     celebrities: 2,
     threshold: 300,
     inactiveShare: 0.3,
-    startRate: 20,
+    history: 3,
+    startRate: 5,
     maxSteps: 6,
     stepSeconds: 8,
     drainSeconds: 30,
@@ -69,8 +72,9 @@ const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'mode' | 'seed' | 'fr
     celebrities: 5,
     threshold: 2_000,
     inactiveShare: 0.3,
-    startRate: 10,
-    maxSteps: 9,
+    history: 4,
+    startRate: 2,
+    maxSteps: 10,
     stepSeconds: 25,
     drainSeconds: 120,
     probes: 12,
@@ -80,7 +84,7 @@ const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'mode' | 'seed' | 'fr
     readConnections: 32,
     readers: 1_000,
     scale: [1_000, 10_000, 100_000, 1_000_000],
-    scaleTimeoutSeconds: 900,
+    scaleTimeoutSeconds: 150,
     workers: 1,
   },
 };
@@ -94,8 +98,9 @@ export const USAGE = `npm run bench -- [--quick] [options]
   --celebrities N         authors above the high-follower threshold (quick 2, full 5)
   --threshold N           FANOUT_HIGH_FOLLOWER_THRESHOLD during the throughput phase (quick 300, full 2000)
   --inactive-share F      share of users who are inactive readers (0.3)
-  --start-rate R          first offered rate in activities/s, doubled each step (quick 20, full 10)
-  --max-steps N           at most this many rate steps (quick 6, full 9)
+  --history N             past activities per user loaded with the graph (quick 3, full 4)
+  --start-rate R          first offered rate in activities/s, doubled each step (quick 5, full 2)
+  --max-steps N           at most this many rate steps (quick 6, full 10)
   --step-seconds S        length of one rate step (quick 8, full 25)
   --read-seconds S        autocannon duration (quick 8, full 30)
   --connections N         autocannon connections (quick 16, full 32)
@@ -125,7 +130,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
   const mode = flags.has('quick') ? 'quick' : 'full';
   const p = PRESETS[mode];
-  const known = new Set(['quick', 'full', 'users', 'alpha', 'min-followers', 'celebrities', 'threshold', 'inactive-share', 'start-rate', 'max-steps', 'step-seconds',
+  const known = new Set(['quick', 'full', 'users', 'alpha', 'min-followers', 'celebrities', 'threshold', 'inactive-share', 'history', 'start-rate', 'max-steps', 'step-seconds',
     'read-seconds', 'connections', 'scale', 'workers', 'profile', 'skip', 'fresh', 'seed', 'out']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   const num = (k: string, d: number): number => {
@@ -149,6 +154,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     celebrities: Math.floor(num('celebrities', p.celebrities)),
     threshold,
     inactiveShare: Math.min(0.95, num('inactive-share', p.inactiveShare)),
+    history: Math.floor(num('history', p.history)),
     startRate: Math.max(1, num('start-rate', p.startRate)),
     maxSteps: Math.max(1, Math.floor(num('max-steps', p.maxSteps))),
     stepSeconds: Math.max(2, num('step-seconds', p.stepSeconds)),

@@ -14,8 +14,9 @@ function newestMtime(dir: string): number {
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+      if (e.isDirectory()) {
+        if (e.name !== 'test') walk(p);
+      } else if (e.name.endsWith('.ts') && !/\.(spec|int-spec|e2e-spec|fault-spec)\.ts$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
   if (existsSync(dir)) walk(dir);

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { Graph } from './graph';
 import { Service } from './procs';
-import { jwt, pool, rng, round } from './util';
+import { jwt, pool, procCpuSeconds, rng, round } from './util';
 
 export interface ReadResult {
   readers: number;
@@ -14,6 +14,8 @@ export interface ReadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU the API process used during the run, in % of one core. */
+  apiCpuPct: number;
 }
 
 interface Target {
@@ -77,6 +79,8 @@ export async function prepareReaders(g: Graph, api: Service, secret: string, cou
 
 export async function runRead(api: Service, targets: Target[], mix: ReadResult['mix'], connections: number, seconds: number, seed: number): Promise<ReadResult> {
   const rand = rng(seed + 3);
+  const cpu0 = procCpuSeconds(api.pid) ?? 0;
+  const t0 = Date.now();
   const result = await new Promise<autocannon.AutocannonResult>((resolve, reject) => {
     autocannon(
       {
@@ -108,5 +112,6 @@ export async function runRead(api: Service, targets: Target[], mix: ReadResult['
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    apiCpuPct: round((((procCpuSeconds(api.pid) ?? 0) - cpu0) / ((Date.now() - t0) / 1000)) * 100, 0),
   };
 }

@@ -28,29 +28,34 @@ function niceMax(v: number): number {
 }
 
 /** One line-chart panel at (x0, y0) of size w × h; log2 x axis (offered load doubles each step). */
-function panel(x0: number, y0: number, w: number, h: number, title: string, xLabel: string, yLabel: string, series: Series[]): string {
+function panel(x0: number, y0: number, w: number, h: number, title: string, xLabel: string, yLabel: string, series: Series[], logY = false): string {
   const xs = series.flatMap((s) => s.points.map((p) => p[0])).filter((x) => x > 0);
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter((y) => Number.isFinite(y));
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);
-  const yMax = niceMax(Math.max(1, ...ys));
+  const yMax = logY ? 10 ** Math.ceil(Math.log10(Math.max(10, ...ys))) : niceMax(Math.max(1, ...ys));
+  const yMin = logY ? 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...ys.filter((y) => y > 0))))) : 0;
   const lx = (x: number): number => (xMax > xMin ? (Math.log2(x) - Math.log2(xMin)) / (Math.log2(xMax) - Math.log2(xMin)) : 0.5);
   const px = (x: number): number => x0 + 60 + lx(x) * (w - 80);
-  const py = (y: number): number => y0 + h - 40 - (Math.min(y, yMax) / yMax) * (h - 70);
+  const frac = (y: number): number =>
+    logY ? (Math.log10(Math.min(Math.max(y, yMin), yMax)) - Math.log10(yMin)) / Math.max(1e-9, Math.log10(yMax) - Math.log10(yMin)) : Math.min(y, yMax) / yMax;
+  const py = (y: number): number => y0 + h - 40 - frac(y) * (h - 70);
+  const yTicks = logY
+    ? Array.from({ length: Math.round(Math.log10(yMax / yMin)) + 1 }, (_, i) => yMin * 10 ** i)
+    : Array.from({ length: 6 }, (_, i) => (yMax * i) / 5);
   const out: string[] = [];
   out.push(`<text x="${x0 + w / 2}" y="${y0 + 18}" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`);
-  for (let i = 0; i <= 5; i++) {
-    const y = (yMax * i) / 5;
+  for (const y of yTicks) {
     out.push(`<line x1="${x0 + 60}" x2="${x0 + w - 20}" y1="${py(y)}" y2="${py(y)}" stroke="#ddd"/>`);
     out.push(`<text x="${x0 + 55}" y="${py(y) + 4}" text-anchor="end" font-size="11">${fmtNum(y)}</text>`);
   }
   const ticks = [...new Set(xs)].sort((a, b) => a - b);
   for (const x of ticks) {
-    out.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${py(0)}" y2="${py(0) + 4}" stroke="#333"/>`);
-    out.push(`<text x="${px(x)}" y="${py(0) + 16}" text-anchor="middle" font-size="11">${fmtNum(x)}</text>`);
+    out.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${py(yMin)}" y2="${py(yMin) + 4}" stroke="#333"/>`);
+    out.push(`<text x="${px(x)}" y="${py(yMin) + 16}" text-anchor="middle" font-size="11">${fmtNum(x)}</text>`);
   }
-  out.push(`<line x1="${x0 + 60}" x2="${x0 + w - 20}" y1="${py(0)}" y2="${py(0)}" stroke="#333"/>`);
-  out.push(`<line x1="${x0 + 60}" x2="${x0 + 60}" y1="${py(0)}" y2="${py(yMax)}" stroke="#333"/>`);
+  out.push(`<line x1="${x0 + 60}" x2="${x0 + w - 20}" y1="${py(yMin)}" y2="${py(yMin)}" stroke="#333"/>`);
+  out.push(`<line x1="${x0 + 60}" x2="${x0 + 60}" y1="${py(yMin)}" y2="${py(yMax)}" stroke="#333"/>`);
   out.push(`<text x="${x0 + w / 2}" y="${y0 + h - 6}" text-anchor="middle" font-size="12">${esc(xLabel)}</text>`);
   out.push(`<text x="${x0 + 14}" y="${y0 + h / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${x0 + 14} ${y0 + h / 2})">${esc(yLabel)}</text>`);
   series.forEach((s, i) => {
@@ -89,7 +94,7 @@ export function chartSvg(steps: StepResult[], ceilingPerSec: number | null, subt
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${2 * h + 40}" viewBox="0 0 ${w} ${2 * h + 40}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${w / 2}" y="22" text-anchor="middle" font-size="12" fill="#555">${esc(subtitle)}</text>`,
-    panel(0, 30, w, h, 'Fanout throughput against offered load', 'offered load (deliveries/s, log scale)', 'home rows written / s', throughput),
+    panel(0, 30, w, h, 'Fanout throughput against offered load', 'offered load (deliveries/s, log scale)', 'home rows written / s (log scale)', throughput, true),
     panel(0, 30 + h, w, h, 'Publish-to-visible latency against offered load', 'offered load (deliveries/s, log scale)', 'milliseconds', latency),
     '</svg>',
   ].join('\n');

@@ -226,8 +226,15 @@ describe('REST API against the real stack', () => {
       await waitFor('an activity event', () => text.includes('event: activity') && text.includes(id), { timeoutMs: 15_000 });
       await s.call('DELETE', `/v1/activities/${id}`, ivy);
       await waitFor('a delete event', () => text.includes('event: delete') && text.includes(`{"id":"${id}"}`), { timeoutMs: 15_000 });
+      const open = async (): Promise<number> => {
+        const text = await (await fetch(`${s.api}/metrics`)).text();
+        return Number(/^tideline_sse_connections\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? NaN);
+      };
+      expect(await open()).toBeGreaterThanOrEqual(1);
       ctrl.abort();
       await pump;
+      // A closed connection leaves nothing behind.
+      await waitFor('the closed stream to be released', async () => (await open()) === 0);
     });
   });
 });

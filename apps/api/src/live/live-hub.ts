@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { Activity, UserId } from '@app/domain';
+import { MetricsService } from '@app/observability';
 import { GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEvent, LiveEventSource, NotificationReaderService } from '@app/feeds';
 
 /** An open SSE connection as the hub sees it. */
@@ -33,7 +35,16 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     @Inject(LIVE_EVENT_SOURCE) private readonly source: LiveEventSource,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     private readonly notifications: NotificationReaderService,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    // Collected on scrape from the live index, so it can never drift from the real connection count.
+    const gauge: Gauge = new Gauge({
+      name: 'tideline_sse_connections',
+      help: 'Open server-sent-event streams on this API instance',
+      registers: [metrics.registry],
+      collect: () => gauge.set(this.connectionCount),
+    });
+  }
 
   onModuleInit(): void {
     this.unsubscribe = this.source.subscribe((e) => {
