@@ -55,6 +55,10 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnModuleDestroy, 
       // Chunks of one large fanout land on several partitions; ~3 at a time per worker keeps the
       // Cassandra write concurrency (3 × FANOUT_CONCURRENCY) bounded.
       partitionsConsumedConcurrently: 3,
+      // Within a partition, records of different keys (actors, users, chunks) run concurrently while one
+      // key's records stay in order. Chunks are the heavy ones (FANOUT_CONCURRENCY writes each), so at
+      // most 3 partitions x 2 chunks x FANOUT_CONCURRENCY statements are in flight per worker.
+      lanesFor: (topic) => (topic === topics.fanout ? 2 : 8),
       metrics,
     });
     this.lag = new ConsumerLagMonitor(kafka, cfg.kafka.groupId, Object.keys(handlers), metrics);

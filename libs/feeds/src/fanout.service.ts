@@ -75,21 +75,22 @@ export class FanoutService {
     const ttl = ttlSecondsUntil(ref.ms, this.policy.retentionDays, now);
     if (ttl === 0) return 'stored'; // already past retention: nothing would be visible
     const ts = acceptedMs * 1000;
-    await this.activities.put(activity, acceptedMs, ttl);
-    await this.timelines.appendUserFeed(ref, ts, ttl);
+    // The activity and the author's feed first (one wave): follower deliveries, rebuilds and backfills all
+    // read the author's feed, so it must hold the activity before any of them can miss it.
+    await Promise.all([this.activities.put(activity, acceptedMs, ttl), this.timelines.appendUserFeed(ref, ts, ttl)]);
 
     const recipients = [...new Set(activity.to ?? [])].filter((u) => u !== activity.actor);
-    if (recipients.length > 0) {
-      await this.notifications.append(recipients, { ...ref, type: activity.type, object: activity.object, receivedMs: now }, ttl, ts);
-      await this.live.publish({ kind: 'notification', users: recipients, activity });
-    }
-
     const homeTtl = ttlSecondsUntil(ref.ms, this.policy.homeWindowDays, now);
+    // Then, in one wave: notifications, the author's own home, and whether the author is pulled.
+    const [, , pulled] = await Promise.all([
+      recipients.length > 0 ? this.notifications.append(recipients, { ...ref, type: activity.type, object: activity.object, receivedMs: now }, ttl, ts) : undefined,
+      homeTtl > 0 ? this.timelines.appendHome([activity.actor], ref, ts, homeTtl, 1) : undefined,
+      homeTtl > 0 ? this.isPulledAuthor(activity.actor, heartbeat) : true,
+    ]);
+    if (recipients.length > 0) await this.live.publish({ kind: 'notification', users: recipients, activity });
     if (homeTtl === 0) return 'stored'; // older than the home window: readers pull it from user feeds
-    await this.timelines.appendHome([activity.actor], ref, ts, homeTtl, 1);
     await this.live.publish({ kind: 'home', op: 'activity', users: [activity.actor], activity });
-
-    if (await this.isPulledAuthor(activity.actor, heartbeat)) {
+    if (pulled) {
       await this.live.publish({ kind: 'pulled', op: 'activity', actor: activity.actor, activity });
       return 'stored';
     }
@@ -227,8 +228,9 @@ export class FanoutService {
    * follows that raced with the first, so no follower is ever without either push or pull.
    */
   private async isPulledAuthor(author: UserId, heartbeat: Heartbeat): Promise<boolean> {
-    if (await this.graph.isHighFollower(author)) return true;
-    if (!isHighFollower(this.policy, await this.graph.followerCount(author))) return false;
+    const [flagged, followers] = await Promise.all([this.graph.isHighFollower(author), this.graph.followerCount(author)]);
+    if (flagged) return true;
+    if (!isHighFollower(this.policy, followers)) return false;
     const ts = Date.now() * 1000;
     const pass = async (): Promise<void> => {
       for await (const page of this.graph.followerPages(author, this.policy.chunkSize)) {

@@ -82,24 +82,41 @@ export class KafkaLivePublisher implements LivePublisher {
   private readonly log = new Logger(KafkaLivePublisher.name);
   private lastWarnMs = 0;
   private suppressed = 0;
+  private inFlight = 0;
+  /** Live updates beyond this many unacknowledged sends are dropped: they must never hold up fanout. */
+  private static readonly MAX_IN_FLIGHT = 2000;
 
   constructor(
     private readonly producer: SafeProducer,
     private readonly topic: string,
   ) {}
 
-  async publish(event: LiveEvent): Promise<void> {
-    try {
-      await this.producer.send({ topic: this.topic, acks: 1, messages: [{ value: JSON.stringify(event) }] });
-    } catch (e) {
-      const now = Date.now();
-      if (now - this.lastWarnMs >= 10_000) {
-        this.log.warn({ err: (e as Error).message, suppressed: this.suppressed }, 'live update not published');
-        this.lastWarnMs = now;
-        this.suppressed = 0;
-      } else {
-        this.suppressed++;
-      }
+  /**
+   * Fire and forget: resolves at once, the send completes in the background. Live updates are a
+   * convenience on top of the durable feeds (a reconnecting client re-reads its feed), so the write path
+   * never waits for them, and a slow or absent Kafka only drops them (counted in the warning).
+   */
+  publish(event: LiveEvent): Promise<void> {
+    if (this.inFlight >= KafkaLivePublisher.MAX_IN_FLIGHT) {
+      this.warn(new Error('too many live updates in flight'));
+      return Promise.resolve();
+    }
+    this.inFlight++;
+    this.producer
+      .send({ topic: this.topic, acks: 1, messages: [{ value: JSON.stringify(event) }] })
+      .catch((e: unknown) => this.warn(e))
+      .finally(() => this.inFlight--);
+    return Promise.resolve();
+  }
+
+  private warn(e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarnMs >= 10_000) {
+      this.log.warn({ err: (e as Error).message, suppressed: this.suppressed }, 'live update not published');
+      this.lastWarnMs = now;
+      this.suppressed = 0;
+    } else {
+      this.suppressed++;
     }
   }
 }

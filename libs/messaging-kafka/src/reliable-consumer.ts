@@ -19,6 +19,8 @@ export interface ReliableConsumerOptions {
   readonly maxRecordBytes: number;
   readonly partitionsConsumedConcurrently: number;
   readonly metrics: ConsumerMetrics;
+  /** Keys processed concurrently within one partition batch, per topic (default 1 = strictly sequential). */
+  readonly lanesFor?: (topic: string) => number;
   /** Attempts before an unexpected (non-transient, non-poison) error dead-letters the record. */
   readonly maxBugAttempts?: number;
 }
@@ -126,26 +128,59 @@ export class ReliableConsumer {
         throw e;
       }
     };
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) return;
-      const meta: RecordMeta = {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        timestampMs: Number(message.timestamp),
-        nowMs: Date.now(),
-        maxBytes: this.opts.maxRecordBytes,
-      };
-      try {
-        await this.process(handler, message, meta, heartbeat, () => !isRunning() || isStale() || this.stopping);
-      } catch (e) {
-        if (e instanceof Stopping) return;
-        throw e;
-      }
-      resolveOffset(message.offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
+    // Records with different keys are independent (the contract orders only one key's events, e.g. one
+    // actor's): up to `lanesFor(topic)` keys run at once, each key's records strictly in offset order.
+    // The resolved offset only advances over the contiguous prefix of finished records, so a crash or a
+    // rebalance redelivers everything from the oldest unfinished record on (handlers are idempotent).
+    const lanes = new Map<string, KafkaMessage[]>();
+    for (const m of batch.messages) {
+      const key = m.key && m.key.length > 0 ? `k:${m.key.toString('base64')}` : `o:${m.offset}`;
+      const lane = lanes.get(key);
+      if (lane) lane.push(m);
+      else lanes.set(key, [m]);
     }
+    const queue = [...lanes.values()];
+    const finished = new Set<string>();
+    let next = 0;
+    let halted = false;
+    const shouldStop = (): boolean => halted || !isRunning() || isStale() || this.stopping;
+    const advance = (): void => {
+      while (next < batch.messages.length && finished.has((batch.messages[next] as KafkaMessage).offset)) {
+        resolveOffset((batch.messages[next] as KafkaMessage).offset);
+        next++;
+      }
+    };
+    const runLanes = async (): Promise<void> => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const message of lane) {
+          if (shouldStop()) return;
+          const meta: RecordMeta = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            timestampMs: Number(message.timestamp),
+            nowMs: Date.now(),
+            maxBytes: this.opts.maxRecordBytes,
+          };
+          await this.process(handler, message, meta, heartbeat, shouldStop);
+          finished.add(message.offset);
+          advance();
+          await commitOffsetsIfNecessary();
+        }
+      }
+    };
+    const width = Math.max(1, Math.min(this.opts.lanesFor?.(batch.topic) ?? 1, queue.length));
+    const results = await Promise.allSettled(
+      Array.from({ length: width }, () =>
+        runLanes().catch((e: unknown) => {
+          halted = true; // the other lanes stop at their next record; nothing after a gap is resolved
+          throw e;
+        }),
+      ),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Stopping));
+    if (failure) throw failure.reason;
+    if (!shouldStop()) await heartbeat();
   }
 
   private async process(

@@ -93,13 +93,20 @@ export class FeedReaderService {
   async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
     let before = cursor ? this.cursors.decode(cursor, 'home', user) : null;
     const now = Date.now();
-    let state = await this.readers.get(user);
+    // One wave: reader state and the graph the page is filtered by.
+    const [initialState, following, muted, pulled] = await Promise.all([
+      this.readers.get(user),
+      this.allFollowing(user),
+      this.graph.mutedBy(user),
+      this.graph.pulledFollows(user),
+    ]);
+    let state = initialState;
     if (before === null) {
       if (isInactive(this.policy, state.lastReadMs, now)) {
         // Mark active first: from here on fanout delivers to this reader, and the rebuild below covers
         // everything published before (it reads the authors' feeds, which fanout writes first).
         await this.readers.setLastRead(user, now);
-        await this.rebuild(user, now);
+        await this.rebuild(user, following, new Set(pulled), now);
         state = await this.readers.get(user);
       } else if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) {
         await this.readers.setLastRead(user, now);
@@ -107,7 +114,6 @@ export class FeedReaderService {
     }
     const retention = retentionFloorMs(this.policy, now);
     const windowFloor = Math.max(state.homeFloorMs ?? 0, windowFloorMs(this.policy, now), retention);
-    const [following, muted, pulled] = await Promise.all([this.allFollowing(user), this.graph.mutedBy(user), this.graph.pulledFollows(user)]);
     const visible = (actor: UserId): boolean => !muted.has(actor) && (actor === user || following.has(actor));
     const items: Activity[] = [];
 
@@ -153,11 +159,10 @@ export class FeedReaderService {
    * window (up to FOLLOW_BACKFILL_LIMIT each). Where a followee had more, the home floor rises to the
    * oldest copied activity so that the older ones are pulled at read time instead: nothing is missing.
    */
-  private async rebuild(user: UserId, now: number): Promise<void> {
+  private async rebuild(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
     const started = Date.now();
     const windowFloor = windowFloorMs(this.policy, now);
-    const pulled = new Set(await this.graph.pulledFollows(user));
-    const authors = [user, ...(await this.allFollowing(user))].filter((a) => !pulled.has(a));
+    const authors = [user, ...following].filter((a) => !pulled.has(a));
     const limit = Math.max(1, this.policy.followBackfillLimit);
     let floor = 0;
     const ts = now * 1000;
