@@ -265,8 +265,9 @@ const SERVICES = {
         '-Dcassandra-foreground=yes',
         // Single node: no need to wait (>= 8 s) for gossip to settle.
         '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-        // Dev only: skip the forced flush of schema tables after every DDL (much faster CREATE/DROP in tests).
-        '-Dcassandra.unsafesystem=true',
+        // No -Dcassandra.unsafesystem: skipping the schema flush after DDL makes a killed node replay the
+        // commit log before it knows the new tables, silently dropping acknowledged writes to them (seen
+        // in the Cassandra fault test).
         // No -Dcassandra.jmx.local.port: JMX (and so nodetool) stays disabled; nothing else needs it.
         '-cp',
         `${lib}/*`,

@@ -21,6 +21,12 @@ jest.setTimeout(600_000);
 const DOWN_MS = FULL ? 60_000 : 20_000;
 const FOLLOWERS = 10;
 let stack: Stack;
+let publisher: HttpPublisher | undefined;
+/** Contract violations seen during the outage; collected so that one run reports all of them, asserted at the end. */
+const violations: string[] = [];
+const check = (what: string, ok: boolean, detail: unknown): void => {
+  if (!ok) violations.push(`${what}: ${JSON.stringify(detail).slice(0, 400)}`);
+};
 let fx: Fixtures;
 let cassandraDown = false;
 
@@ -30,13 +36,25 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await publisher?.stop();
   // Whatever happened, leave Cassandra running for the next spec.
   if (cassandraDown) await startService('cassandra');
   await stack?.close();
   await fx?.close();
 });
 
-const errorShape = (status: number) => ({ statusCode: status, error: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
+/** Whether a terminus readiness body reports `name` as down. */
+const downIn = (text: string, name: string): boolean => {
+  try {
+    return (JSON.parse(text) as { error?: Record<string, { status?: string }> }).error?.[name]?.status === 'down';
+  } catch {
+    return false;
+  }
+};
+const isErrorShape = (body: unknown, status: number): boolean => {
+  const b = body as Record<string, unknown> | null;
+  return typeof b === 'object' && b !== null && b['statusCode'] === status && typeof b['error'] === 'string' && /^[A-Z_]+$/.test(b['error']) && typeof b['message'] === 'string';
+};
 
 it('backs off while Cassandra is down, answers 503, and delivers every accepted activity exactly once after it returns', async () => {
   const author = stack.user('author');
@@ -51,6 +69,7 @@ it('backs off while Cassandra is down, answers 503, and delivers every accepted 
   const retriesBefore = await worker.metric('tideline_record_retries_total');
 
   const pub = new HttpPublisher(stack, author, 'cas');
+  publisher = pub;
   pub.start();
   await waitFor('some activities accepted before the outage', () => pub.accepted().length >= 10, { timeoutMs: 30_000 });
 
@@ -65,25 +84,22 @@ it('backs off while Cassandra is down, answers 503, and delivers every accepted 
     const res = await stack.call('GET', `/v1/feeds/home/${followers[0]}`, followers[0]);
     return res.status === 503 ? { ...res, tookMs: Date.now() - t0 } : undefined;
   }, { timeoutMs: 30_000, intervalMs: 500 });
-  expect(home.body).toEqual(errorShape(503));
-  expect(home.tookMs).toBeLessThan(12_000);
+  check('GET home body while Cassandra is down', isErrorShape(home.body, 503), home.body);
+  check('GET home answers within 12 s', home.tookMs < 12_000, home.tookMs);
   const followRes = await stack.call('PUT', `/v1/users/${followers[1]}/following/${stack.user('someone')}`, followers[1]);
-  expect(followRes.status).toBe(503);
-  expect(followRes.body).toEqual(errorShape(503));
+  check('PUT following while Cassandra is down', followRes.status === 503 && isErrorShape(followRes.body, 503), followRes);
   const userFeed = await stack.call('GET', `/v1/feeds/user/${author}`, followers[2]);
-  expect(userFeed.status).toBe(503);
-  expect(userFeed.body).toEqual(errorShape(503));
+  check('GET user feed while Cassandra is down', userFeed.status === 503 && isErrorShape(userFeed.body, 503), userFeed);
 
   // Readiness of both processes says which store failed; liveness stays 200.
   const apiReady = await fetch(`${stack.api}/health/ready`);
-  expect(apiReady.status).toBe(503);
-  const apiReadyBody = (await apiReady.json()) as { error?: Record<string, unknown>; info?: Record<string, unknown> };
-  expect(Object.keys(apiReadyBody.error ?? {})).toEqual(expect.arrayContaining([expect.stringMatching(/cassandra/i)]));
-  expect(Object.keys(apiReadyBody.error ?? {}).some((k) => /kafka/i.test(k))).toBe(false);
-  expect((await fetch(`${stack.api}/health/live`)).status).toBe(200);
+  const apiReadyText = await apiReady.text();
+  check('API /health/ready is 503 naming cassandra (not kafka)', apiReady.status === 503 && downIn(apiReadyText, 'cassandra') && !downIn(apiReadyText, 'kafka'), { status: apiReady.status, body: apiReadyText });
+  const live = await fetch(`${stack.api}/health/live`);
+  check('API /health/live stays 200', live.status === 200, live.status);
   const workerReady = await fetch(`http://127.0.0.1:${worker.port}/health/ready`);
-  expect(workerReady.status).toBe(503);
-  expect(JSON.stringify(await workerReady.json())).toMatch(/cassandra/i);
+  const workerReadyText = await workerReady.text();
+  check('worker /health/ready is 503 naming cassandra', workerReady.status === 503 && downIn(workerReadyText, 'cassandra') && !downIn(workerReadyText, 'kafka'), { status: workerReady.status, body: workerReadyText });
 
   // The worker retries in place and keeps running.
   await waitFor('the worker to retry', async () => (await worker.metric('tideline_record_retries_total')) > retriesBefore, { timeoutMs: 30_000, intervalMs: 500 });
@@ -123,12 +139,15 @@ it('backs off while Cassandra is down, answers 503, and delivers every accepted 
   const missingFromFeed = [...ids].filter((id) => !feedCounts.has(id)).length;
   const duplicatedInFeed = [...feedCounts.values()].filter((n) => n > 1).length;
   const extraInFeed = [...feedCounts.keys()].filter((id) => !ids.has(id)).length;
+  const missingExamples = accepted.filter((a) => !feedCounts.has(a.id)).slice(0, 10).map((a) => `${a.id} (n=${a.n}, sent ${((a.at - downAt) / 1000).toFixed(1)} s after the kill)`);
+  if (missingExamples.length > 0) note(`fault 3: missing from the author's feed: ${missingExamples.join(', ')}`);
   const homes = await checkHomes(fx.client, [author, ...followers], () => ids, msList);
   note(
     `fault 3: ${accepted.length} accepted (${acceptedWhileDown} during the outage); user feed missing ${missingFromFeed}, duplicated ${duplicatedInFeed}, ` +
       `extra ${extraInFeed}; ${homes.users} homes: missing ${homes.missing}, duplicated ${homes.duplicated}, extra ${homes.extra}; ` +
       `worker retries ${(await worker.metric('tideline_record_retries_total')) - retriesBefore}`,
   );
+  expect(violations).toEqual([]);
   expect({ missingFromFeed, duplicatedInFeed, extraInFeed }).toEqual({ missingFromFeed: 0, duplicatedInFeed: 0, extraInFeed: 0 });
   expect(homes).toEqual({ users: FOLLOWERS + 1, missing: 0, duplicated: 0, extra: 0, examples: [] });
   expect(await worker.metric('tideline_records_dead_lettered_total')).toBe(0); // transient failures are never dead-lettered

@@ -1,10 +1,12 @@
 import { NestFactory } from '@nestjs/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, validateEnv } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
+import { toErrorBody } from './http/error.filter';
 
 /** CONTRACT §3: bodies over 64 KiB are refused with 413. */
 const BODY_LIMIT = 64 * 1024;
@@ -12,7 +14,17 @@ const BODY_LIMIT = 64 * 1024;
 export async function createApiApp(): Promise<NestFastifyApplication> {
   const env = validateEnv(process.env);
   if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 512 }, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 512 },
+    trustProxy: true,
+    // Errors the router raises before any Nest handler (bad percent-encoding, over-long parameters) get
+    // the contract's error body too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, res: FastifyReply) => {
+      const body = toErrorBody(err);
+      void res.code(body.statusCode).send(body);
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   const cfg = app.get<AppConfig>(APP_CONFIG);

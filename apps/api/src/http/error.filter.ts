@@ -19,6 +19,7 @@ const FASTIFY_CODES: Record<string, DomainErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VALIDATION_FAILED',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+  FST_ERR_MAX_PARAM_LENGTH: 'VALIDATION_FAILED',
 };
 
 const HTTP_CODES: Record<number, string> = { 400: 'VALIDATION_FAILED', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
@@ -58,6 +59,11 @@ export class ErrorFilter implements ExceptionFilter {
     const body = toErrorBody(e);
     if (body.statusCode >= 500) this.log.error({ err: e }, body.message);
     if (reply.sent || reply.raw.headersSent) return;
+    // Readiness (terminus) answers 503 with the per-dependency detail operators need: keep its body.
+    if (e instanceof HttpException && e.getStatus() === 503) {
+      void reply.status(503).send(e.getResponse());
+      return;
+    }
     if (body.statusCode === 429) {
       const retry = (e as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
       void reply.header('Retry-After', String(retry));
