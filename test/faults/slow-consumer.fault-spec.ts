@@ -19,7 +19,7 @@ import { checkHomes, describeGroup, faultEnv, FULL, groupLag, note, pool, rssByt
 
 jest.setTimeout(FULL ? 1_200_000 : 480_000);
 
-const EVENTS = FULL ? 100_000 : 5_000;
+const EVENTS = FULL ? 100_000 : 20_000;
 const AUTHORS = 500;
 const MiB = 1024 * 1024;
 const tag = uniqueTag('sc');
