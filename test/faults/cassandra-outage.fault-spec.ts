@@ -18,7 +18,7 @@ import { loadAppConfig } from '@app/config';
 import { waitFor } from '@app/testing';
 import { Fixtures, openFixtures } from '../../apps/fanout-worker/test/fixtures';
 import { Stack, startStack } from '../e2e/support/stack';
-import { checkHomes, FULL, note, serverOverrides, startService, stopService, userFeedIds } from './support/faults';
+import { checkHomes, FULL, note, serverOverrides, startService, stopService, userFeedIds, violationLog } from './support/faults';
 import { HttpPublisher } from './support/publisher';
 
 jest.setTimeout(600_000);
@@ -28,10 +28,7 @@ const FOLLOWERS = 10;
 let stack: Stack;
 let publisher: HttpPublisher | undefined;
 /** Contract violations seen during the outage; collected so that one run reports all of them, asserted at the end. */
-const violations: string[] = [];
-const check = (what: string, ok: boolean, detail: unknown): void => {
-  if (!ok) violations.push(`${what}: ${JSON.stringify(detail).slice(0, 400)}`);
-};
+const { violations, check } = violationLog();
 let fx: Fixtures;
 let cassandraDown = false;
 

@@ -277,3 +277,14 @@ export const secondMs = (ms = Date.now()): number => Math.floor(ms / 1000) * 100
 export function note(msg: string): void {
   process.stdout.write(`[faults] ${msg}\n`);
 }
+
+/** Collects contract violations during a fault, so that one run reports all of them when asserted at the end. */
+export function violationLog(): { violations: string[]; check: (what: string, ok: boolean, detail: unknown) => void } {
+  const violations: string[] = [];
+  return {
+    violations,
+    check: (what, ok, detail) => {
+      if (!ok) violations.push(`${what}: ${JSON.stringify(detail).slice(0, 400)}`);
+    },
+  };
+}
