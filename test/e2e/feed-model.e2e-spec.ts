@@ -1,6 +1,6 @@
 import { Stack, startStack } from './support/stack';
 import { FeedModel, ModelActivity } from './support/feed-model';
-import { prng } from './support/prng';
+import { prng } from '@app/testing';
 
 /**
  * Model-based check of CONTRACT §2: random graphs, publishes (some back-dated below the materialised

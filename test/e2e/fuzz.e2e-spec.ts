@@ -1,5 +1,5 @@
 import { Stack, startStack } from './support/stack';
-import { prng } from './support/prng';
+import { prng } from '@app/testing';
 
 /**
  * Fuzzes every operation in the OpenAPI document (/docs-json) with random and malformed path

@@ -1,18 +1,8 @@
 import { compareNewestFirst, FeedPosition } from '@app/domain';
+import { mulberry32 } from '@app/testing';
 import { FeedRef, SlicePage } from '../src/ports';
 import { mergePage, MergeResult, RowSource } from '../src/read/page-merger';
 
-/** Tiny seeded PRNG so every failure is reproducible from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (rnd: () => number, lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 
 const olderThan = (p: FeedPosition, before: FeedPosition | null): boolean => before === null || compareNewestFirst(before, p) < 0;

@@ -1,3 +1,4 @@
 export * from './wait-for';
 export * from './test-config';
 export * from './fakes';
+export * from './prng';
