@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { waitFor } from '@app/testing';
+import { metricSum, waitFor } from '@app/testing';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -43,18 +43,7 @@ export async function startWorker(env: Record<string, string>, port: number, rea
     proc,
     output: () => out,
     metrics,
-    metric: async (name, labels = {}) => {
-      const text = await metrics();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        if (!line.startsWith(name)) continue;
-        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const lbl = m[2] ?? '';
-        if (Object.entries(labels).every(([k, v]) => lbl.includes(`${k}="${v}"`))) sum += Number(m[3]);
-      }
-      return sum;
-    },
+    metric: async (name, labels = {}) => metricSum(await metrics(), name, labels),
     stop: async (timeoutMs = 30_000) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');

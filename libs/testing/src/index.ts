@@ -2,3 +2,4 @@ export * from './wait-for';
 export * from './test-config';
 export * from './fakes';
 export * from './prng';
+export * from './prometheus';
