@@ -210,7 +210,10 @@ async function main(): Promise<number> {
     const startWorkers = async (extra: Record<string, string>, profile: boolean): Promise<Service[]> => {
       const ws: Service[] = [];
       for (let i = 0; i < opts.workers; i++) {
-        const args = profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+        const args = [
+          ...(opts.workerHeapMb > 0 ? [`--max-old-space-size=${opts.workerHeapMb}`] : []),
+          ...(profile && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        ];
         const w = await startService('worker', `worker-${i}`, { ...env, ...extra }, await freePort(), args);
         ws.push(w);
         services.push(w);

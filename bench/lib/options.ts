@@ -38,11 +38,13 @@ export interface BenchOptions {
   readonly workers: number;
   /** Run the fanout worker of the throughput phase under `node --cpu-prof`. */
   readonly profile: boolean;
+  /** V8 old-space limit of the worker processes in MiB (0 = Node's default, which grows with the machine's memory). */
+  readonly workerHeapMb: number;
   readonly skip: Set<string>;
   readonly outDir: string;
 }
 
-const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'mode' | 'seed' | 'fresh' | 'profile' | 'skip' | 'outDir'>> = {
+const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'mode' | 'seed' | 'fresh' | 'profile' | 'skip' | 'outDir' | 'workerHeapMb'>> = {
   quick: {
     users: 3_000,
     alpha: 2.276,
@@ -107,6 +109,7 @@ export const USAGE = `npm run bench -- [--quick] [options]
   --scale 1000,10000      follower counts of the memory test (full: 1000,10000,100000,1000000)
   --workers N             fanout worker processes (1)
   --profile               run the throughput-phase worker under node --cpu-prof and summarise it
+  --worker-heap-mb N      run the workers with --max-old-space-size=N (default 0: Node's own limit)
   --skip a,b              skip phases: ceiling, fanout, read, scale
   --fresh                 reload the graph even if an identical one was loaded today
   --seed N                PRNG seed (42)
@@ -131,7 +134,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const mode = flags.has('quick') ? 'quick' : 'full';
   const p = PRESETS[mode];
   const known = new Set(['quick', 'full', 'users', 'alpha', 'min-followers', 'celebrities', 'threshold', 'inactive-share', 'history', 'start-rate', 'max-steps', 'step-seconds',
-    'read-seconds', 'connections', 'scale', 'workers', 'profile', 'skip', 'fresh', 'seed', 'out']);
+    'read-seconds', 'connections', 'scale', 'workers', 'profile', 'worker-heap-mb', 'skip', 'fresh', 'seed', 'out']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   const num = (k: string, d: number): number => {
     const v = flags.get(k);
@@ -163,6 +166,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     scale: typeof scaleFlag === 'string' ? scaleFlag.split(',').map((s) => Math.floor(Number(s))).filter((n) => n > 0) : p.scale,
     workers: Math.max(1, Math.floor(num('workers', p.workers))),
     profile: flags.has('profile'),
+    workerHeapMb: Math.floor(num('worker-heap-mb', 0)),
     skip: new Set(typeof skipFlag === 'string' ? skipFlag.split(',') : []),
     fresh: flags.has('fresh'),
     seed: Math.floor(num('seed', 42)),

@@ -10,7 +10,8 @@ import { DAY_MS } from '@app/domain';
 @Injectable()
 export class ActiveReaderCache {
   private readonly lastRead = new Map<string, number>();
-  private readonly maxEntries = 500_000;
+  /** Bounded so that worker memory does not grow with follower counts (about 100 bytes per entry). */
+  private readonly maxEntries = 100_000;
   private readonly spanMs: number;
 
   constructor(@Inject(APP_CONFIG) cfg: AppConfig) {

@@ -83,8 +83,11 @@ export class KafkaLivePublisher implements LivePublisher {
   private lastWarnMs = 0;
   private suppressed = 0;
   private inFlight = 0;
-  /** Live updates beyond this many unacknowledged sends are dropped: they must never hold up fanout. */
-  private static readonly MAX_IN_FLIGHT = 2000;
+  /**
+   * Live updates beyond this many unacknowledged sends are dropped: they must never hold up fanout, and a
+   * home event carries up to one chunk of user ids, so the cap also bounds the memory they can hold.
+   */
+  private static readonly MAX_IN_FLIGHT = 64;
 
   constructor(
     private readonly producer: SafeProducer,
