@@ -103,8 +103,8 @@ async function main() {
 
   const env = { ...process.env, AUTH_JWT_SECRET: secret, PORT: String(port), WORKER_HTTP_PORT: String(workerPort), MIGRATE_ON_START: 'true' };
   const children = [];
-  const run = (name, file) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', file], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (name, file, nodeArgs = []) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, file], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = (stream, out) => {
       let buf = '';
       stream.on('data', (d) => {
@@ -151,7 +151,8 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   // The worker first: it migrates the schema and creates the topics; the API then finds them ready.
-  run('worker', 'dist/apps/fanout-worker/src/main.js');
+  // A fixed old-space limit keeps the worker's memory flat whatever the follower counts (docs/operations.md).
+  run('worker', 'dist/apps/fanout-worker/src/main.js', ['--max-old-space-size=256']);
   await waitReady(`http://127.0.0.1:${workerPort}/health/ready`, 'worker', 120_000);
   run('api', 'dist/apps/api/src/main.js');
   const api = `http://127.0.0.1:${port}`;

@@ -109,7 +109,7 @@ export const USAGE = `npm run bench -- [--quick] [options]
   --scale 1000,10000      follower counts of the memory test (full: 1000,10000,100000,1000000)
   --workers N             fanout worker processes (1)
   --profile               run the throughput-phase worker under node --cpu-prof and summarise it
-  --worker-heap-mb N      run the workers with --max-old-space-size=N (default 0: Node's own limit)
+  --worker-heap-mb N      run the workers with --max-old-space-size=N, as shipped (default 256; 0 = Node's own limit)
   --skip a,b              skip phases: ceiling, fanout, read, scale
   --fresh                 reload the graph even if an identical one was loaded today
   --seed N                PRNG seed (42)
@@ -166,7 +166,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     scale: typeof scaleFlag === 'string' ? scaleFlag.split(',').map((s) => Math.floor(Number(s))).filter((n) => n > 0) : p.scale,
     workers: Math.max(1, Math.floor(num('workers', p.workers))),
     profile: flags.has('profile'),
-    workerHeapMb: Math.floor(num('worker-heap-mb', 0)),
+    workerHeapMb: Math.floor(num('worker-heap-mb', 256)),
     skip: new Set(typeof skipFlag === 'string' ? skipFlag.split(',') : []),
     fresh: flags.has('fresh'),
     seed: Math.floor(num('seed', 42)),

@@ -178,7 +178,9 @@ describe('docker-compose.yml', () => {
       const build = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
       expect(build?.context).toBe('.');
       expect(build?.dockerfile ?? 'Dockerfile').toBe('Dockerfile');
-      expect(commandOf(svc)).toBe(`node ${entry}`);
+      // `node [node flags] <entry>`; the worker runs with a fixed old-space limit (flat memory).
+      expect(commandOf(svc)).toMatch(new RegExp(`^node (--[\\w=-]+ )*${entry.replace(/\./g, '\\.')}$`));
+      if (name === 'fanout-worker') expect(commandOf(svc)).toContain('--max-old-space-size=');
     });
 
     it('starts only after Cassandra and Kafka are healthy', () => {
