@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { Gauge } from 'prom-client';
 import { Activity, UserId } from '@app/domain';
 import { MetricsService } from '@app/observability';
-import { GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEvent, LiveEventSource, NotificationReaderService } from '@app/feeds';
+import { CachedActivityStore, GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEvent, LiveEventSource, NotificationReaderService, READ_ACTIVITY_STORE } from '@app/feeds';
 
 /** An open SSE connection as the hub sees it. */
 export interface LiveConnection {
@@ -35,6 +35,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     @Inject(LIVE_EVENT_SOURCE) private readonly source: LiveEventSource,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     private readonly notifications: NotificationReaderService,
+    @Inject(READ_ACTIVITY_STORE) private readonly activityCache: CachedActivityStore,
     metrics: MetricsService,
   ) {
     // Collected on scrape from the live index, so it can never drift from the real connection count.
@@ -88,6 +89,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private async dispatch(e: LiveEvent): Promise<void> {
+    // Deletes reach every API instance this way: drop the activity from the hydration cache at once.
+    if (e.kind !== 'notification' && e.op === 'delete') this.activityCache.invalidate(e.id);
     if (e.kind === 'home') {
       for (const user of e.users) {
         for (const s of this.byUser.get(user) ?? []) {

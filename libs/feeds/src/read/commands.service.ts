@@ -3,7 +3,8 @@ import { Activity, DomainError, FeedPolicy, GraphOp, toIso, UserId } from '@app/
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityInputDto } from '../dto/activity-input.dto';
 import { acceptActivity, validateInput } from '../intake';
-import { ACTIVITY_STORE, ActivityStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
+import { ActivityStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
+import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 
 export interface Caller {
@@ -33,7 +34,7 @@ export class CommandsService {
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
     private readonly cursors: CursorCodec,
-    @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
+    @Inject(READ_ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {

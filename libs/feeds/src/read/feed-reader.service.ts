@@ -12,7 +12,6 @@ import {
 } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
-  ACTIVITY_STORE,
   ActivityStore,
   FeedRef,
   GRAPH_STORE,
@@ -22,6 +21,7 @@ import {
   TIMELINE_STORE,
   TimelineStore,
 } from '../ports';
+import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 import { mergePage, RowSource } from './page-merger';
 
@@ -65,7 +65,7 @@ export class FeedReaderService {
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
     private readonly cursors: CursorCodec,
-    @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
+    @Inject(READ_ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(TIMELINE_STORE) private readonly timelines: TimelineStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,

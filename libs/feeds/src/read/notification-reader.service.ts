@@ -14,7 +14,8 @@ import {
   UserId,
 } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { ACTIVITY_STORE, ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, NotificationStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
+import { ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, NotificationStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
+import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 
 export interface GroupView {
@@ -57,7 +58,7 @@ export class NotificationReaderService {
     @Inject(APP_CONFIG) cfg: AppConfig,
     private readonly cursors: CursorCodec,
     @Inject(NOTIFICATION_STORE) private readonly store: NotificationStore,
-    @Inject(ACTIVITY_STORE) private readonly activities: ActivityStore,
+    @Inject(READ_ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
   ) {
