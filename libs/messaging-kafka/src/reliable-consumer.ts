@@ -23,6 +23,12 @@ export interface ReliableConsumerOptions {
   readonly lanesFor?: (topic: string) => number;
   /** Attempts before an unexpected (non-transient, non-poison) error dead-letters the record. */
   readonly maxBugAttempts?: number;
+  /**
+   * ...and the least time (ms) an unexpected error must persist before it dead-letters (default 60 s). A
+   * store that is restarting can answer with errors that look permanent for a few seconds (e.g. a table
+   * not loaded yet); only an error that outlasts that is treated as the record's own fault.
+   */
+  readonly minBugRetryMs?: number;
 }
 
 /** What the consumer needs to dead-letter: a send that resolves once the record is acknowledged. */
@@ -192,6 +198,7 @@ export class ReliableConsumer {
   ): Promise<void> {
     let delay = 200;
     let bugAttempts = 0;
+    let firstBugAt = 0;
     for (;;) {
       try {
         await handler(message, meta, heartbeat);
@@ -204,13 +211,16 @@ export class ReliableConsumer {
           await this.retrying(() => this.deadLetter(message, meta, poison.code, poison.message), heartbeat, shouldStop);
           return;
         }
-        if (!isTransientError(e) && ++bugAttempts >= (this.opts.maxBugAttempts ?? 5)) {
+        const bug = !isTransientError(e);
+        if (bug && bugAttempts++ === 0) firstBugAt = Date.now();
+        if (bug && bugAttempts >= (this.opts.maxBugAttempts ?? 5) && Date.now() - firstBugAt >= (this.opts.minBugRetryMs ?? 60_000)) {
           this.log.error({ err: e, topic: meta.topic, partition: meta.partition, offset: meta.offset }, 'record failed repeatedly; dead-lettering');
           await this.retrying(() => this.deadLetter(message, meta, 'PROCESSING_FAILED', (e as Error).message ?? String(e)), heartbeat, shouldStop);
           return;
         }
         this.opts.metrics.retried(meta.topic);
-        this.log.warn({ err: (e as Error).message, topic: meta.topic, partition: meta.partition, offset: meta.offset, retryInMs: delay }, 'transient failure; retrying');
+        const err = { name: (e as Error).name, code: (e as { code?: unknown }).code, message: (e as Error).message };
+        this.log.warn({ err, topic: meta.topic, partition: meta.partition, offset: meta.offset, retryInMs: delay }, bug ? 'unexpected failure; retrying' : 'transient failure; retrying');
         await this.backoff(delay, heartbeat, shouldStop);
         delay = Math.min(delay * 2, 5000);
       }
