@@ -199,7 +199,11 @@ describe('hostile HTTP input', () => {
     const cursor = (page.body as { next: string | null }).next;
     expect(cursor).toEqual(expect.any(String));
     const [cBody, cSig] = (cursor as string).split('.') as [string, string];
-    const tampered = `${Buffer.from(Buffer.from(cBody, 'base64url').toString().replace(/\d/, '9')).toString('base64url')}.${cSig}`;
+    // Move the pinned position by 1 ms and keep the signature: a client trying to skip around.
+    const payload = JSON.parse(Buffer.from(cBody, 'base64url').toString()) as unknown[];
+    payload[2] = Number(payload[2]) - 1;
+    const tampered = `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${cSig}`;
+    expect(tampered).not.toBe(cursor);
 
     type Case = [name: string, method: string, path: string, expected: number, opts?: { as?: string; body?: unknown; headers?: Record<string, string>; raw?: string }];
     const big = JSON.stringify({ actor: me, type: 'post', object: 'o', extra: { pad: 'x'.repeat(70 * 1024) } });
