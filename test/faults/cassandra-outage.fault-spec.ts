@@ -9,8 +9,8 @@
  * once, with nothing extra.
  *
  * Quick mode: down for 20 s before the restart begins (plus Cassandra's own boot time). Full mode: 60 s, and
- * the node is killed rather than stopped. (One full-mode style run out of four lost one activity's deliveries
- * to 10 followers after a SIGKILL with nothing dead-lettered; not yet diagnosed, see docs/operations.md.)
+ * the node is killed rather than stopped (that needs the dev node's group commit log sync: with periodic sync a
+ * killed node lost its last acknowledged writes, see docs/operations.md).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
