@@ -104,6 +104,9 @@ const PORT_SUBSTITUTIONS = {
     ['127.0.0.1:9093', `127.0.0.1:${p.controller}`],
   ],
   'cassandra.yaml': (p) => [
+    ...(process.env.INFRA_CASSANDRA_COMMITLOG === 'group'
+      ? [['commitlog_sync: periodic\ncommitlog_sync_period: 10000ms', 'commitlog_sync: group\ncommitlog_sync_group_window: 10ms']]
+      : []),
     ['seeds: "127.0.0.1:7000"', `seeds: "127.0.0.1:${p.storage}"`],
     ['\nstorage_port: 7000\n', `\nstorage_port: ${p.storage}\n`],
     ['\nnative_transport_port: 9042\n', `\nnative_transport_port: ${p.cql}\n`],
