@@ -1,16 +1,9 @@
+import { TEST_POLICY } from '@app/testing';
 import { bucketOf, bucketsDescending, HOME_BUCKET_MS } from '../src/buckets';
 import { mergeNewestFirst } from '../src/merge';
 import { DAY_MS, FeedPolicy, isHighFollower, isInactive, retentionFloorMs, ttlSecondsUntil, windowFloorMs } from '../src/policy';
 
-const policy: FeedPolicy = {
-  retentionDays: 365,
-  homeWindowDays: 14,
-  highFollowerThreshold: 100,
-  inactiveAfterDays: 30,
-  followBackfillLimit: 10,
-  chunkSize: 5,
-  concurrency: 4,
-};
+const policy: FeedPolicy = TEST_POLICY;
 const NOW = Date.UTC(2024, 5, 1, 12);
 
 describe('ttlSecondsUntil', () => {

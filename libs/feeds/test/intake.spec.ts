@@ -1,16 +1,9 @@
+import { TEST_POLICY } from '@app/testing';
 import { DAY_MS, DomainError, FeedPolicy, MAX_EXTRA_BYTES, parseRfc3339 } from '@app/domain';
 import { ActivityInputDto, ActivityRecordDto } from '../src/dto/activity-input.dto';
 import { acceptActivity, AcceptContext, validateInput } from '../src/intake';
 
-const policy: FeedPolicy = {
-  retentionDays: 365,
-  homeWindowDays: 14,
-  highFollowerThreshold: 100,
-  inactiveAfterDays: 30,
-  followBackfillLimit: 10,
-  chunkSize: 5,
-  concurrency: 4,
-};
+const policy: FeedPolicy = TEST_POLICY;
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);
 const ctx: AcceptContext = { nowMs: NOW, defaultPublishedMs: NOW, policy };
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, loadAppConfig } from '@app/config';
+import { FeedPolicy } from '@app/domain';
 
 /** Keyspace the test tiers use; test/global-setup.ts migrates it once per run. */
 export const TEST_KEYSPACE = process.env.TEST_CASSANDRA_KEYSPACE ?? 'tideline_test';
@@ -29,3 +30,14 @@ export function testEnv(tag: string, overrides: Record<string, string> = {}): Re
 }
 
 export const testConfig = (tag: string, overrides: Record<string, string> = {}): AppConfig => loadAppConfig(testEnv(tag, overrides));
+
+/** A small feed policy for unit tests of pure rules (chunks of 5, threshold 100, 14-day window). */
+export const TEST_POLICY: FeedPolicy = {
+  retentionDays: 365,
+  homeWindowDays: 14,
+  highFollowerThreshold: 100,
+  inactiveAfterDays: 30,
+  followBackfillLimit: 10,
+  chunkSize: 5,
+  concurrency: 4,
+};

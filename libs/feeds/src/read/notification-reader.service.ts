@@ -18,18 +18,8 @@ import { ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, Notificatio
 import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 
-export interface GroupView {
-  readonly id: string;
-  readonly type: string;
-  readonly object: string;
-  readonly actors: UserId[];
-  readonly actorCount: number;
-  readonly activityCount: number;
-  readonly latest: Activity;
-  readonly updated: string;
-  readonly seen: boolean;
-  readonly read: boolean;
-}
+/** A folded group as the API shows it (CONTRACT §3): the latest activity hydrated, times as RFC 3339. */
+export type GroupView = Omit<NotificationGroup, 'latest' | 'updatedMs'> & { readonly latest: Activity; readonly updated: string };
 
 export interface NotificationPage {
   readonly items: GroupView[];
@@ -147,17 +137,7 @@ export class NotificationReaderService {
   }
 
   private view(g: NotificationGroup, latest: Activity): GroupView {
-    return {
-      id: g.id,
-      type: g.type,
-      object: g.object,
-      actors: g.actors,
-      actorCount: g.actorCount,
-      activityCount: g.activityCount,
-      latest,
-      updated: toIso(g.updatedMs),
-      seen: g.seen,
-      read: g.read,
-    };
+    const { latest: _position, updatedMs, ...rest } = g;
+    return { ...rest, latest, updated: toIso(updatedMs) };
   }
 }
