@@ -7,6 +7,8 @@ export interface AppConfig {
   readonly jwtSecret: string | undefined;
   readonly logLevel: string;
   readonly rateLimitPerMinute: number;
+  readonly followLimit: number;
+  readonly streamsPerUser: number;
   /** `true` = any origin, a list = those origins, `false` = CORS off. */
   readonly corsOrigins: boolean | string[];
   readonly kafka: {
@@ -48,6 +50,8 @@ export function toAppConfig(env: Env): AppConfig {
     jwtSecret: env.AUTH_JWT_SECRET,
     logLevel: env.LOG_LEVEL,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    followLimit: env.FOLLOW_LIMIT,
+    streamsPerUser: env.STREAMS_PER_USER,
     corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS === 'none' ? false : list(env.CORS_ORIGINS),
     kafka: {
       brokers: list(env.KAFKA_BROKERS),

@@ -49,11 +49,18 @@ export class Env {
   @IsInt() @Min(1) @Max(2048) FANOUT_CONCURRENCY: number = 64;
   @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT: number = 9464;
   @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE: number = 1200;
+  /** Accounts one user may follow (CONTRACT v1.1); bounds the cost of every home page. */
+  @IsInt() @Min(1) @Max(100_000) FOLLOW_LIMIT: number = 5000;
+  /** Open SSE streams per user per API instance (CONTRACT v1.1). */
+  @IsInt() @Min(1) @Max(1000) STREAMS_PER_USER: number = 5;
   /** Browser origins allowed to call the API: `*`, a comma-separated list of origins, or `none` (CORS off). */
   @IsString() @Matches(/^(\*|none|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)?$/, { message: 'CORS_ORIGINS must be *, none, or origins like https://app.example.com separated by commas' })
   CORS_ORIGINS: string = '*';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
 }
+
+/** Variables whose values never appear in an error message. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['AUTH_JWT_SECRET']);
 
 /** Validates raw environment values; throws one Error listing every bad variable by name. */
 export function validateEnv(raw: Record<string, unknown>): Env {
@@ -62,7 +69,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const value = JSON.stringify(cleaned[e.property]);
+      // Secrets are named, never echoed: the message ends up in logs and CI output.
+      const value = SECRET_VARIABLES.has(e.property) ? '(value hidden)' : JSON.stringify(cleaned[e.property]);
       const why = Object.values(e.constraints ?? {}).join('; ');
       return `  ${e.property}=${value}: ${why}`;
     });

@@ -8,8 +8,10 @@ export type DomainErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'FOLLOW_LIMIT_REACHED'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_STREAMS'
   | 'STORE_UNAVAILABLE';
 
 export interface FieldProblem {

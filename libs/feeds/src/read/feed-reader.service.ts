@@ -90,6 +90,14 @@ export class FeedReaderService {
     return { items: res.items, next: res.resumeAfter ? this.cursors.encode({ k: 'user', u: user, ...res.resumeAfter }) : null };
   }
 
+  /**
+   * Opening a home stream counts as reading (CONTRACT v1.1): the reader is marked active (fanout delivers
+   * to them from now on) and a returning reader is brought up to date as by a first page.
+   */
+  async startReading(user: UserId): Promise<void> {
+    await this.homeFeed(user, 1);
+  }
+
   async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
     let before = cursor ? this.cursors.decode(cursor, 'home', user) : null;
     const now = Date.now();
