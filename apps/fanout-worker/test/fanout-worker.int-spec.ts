@@ -134,7 +134,7 @@ describe('fanout worker', () => {
     await fx.produce(T.follows, fan, JSON.stringify({ op: 'unfollow', user: fan, target: author, at: toIso(Date.now() + 1) }));
     await waitFor('unfollow removal', async () => (await fx.homeRows(fan, ms, id1)) === 0 && (await fx.homeRows(fan, ms + 1000, id2)) === 0);
 
-    const notified = async (): Promise<number> => (await fx.stores.notifications.readDay(mentioned, dayNumber(ms + 1000))).filter((n) => n.id === id2).length;
+    const notified = async (): Promise<number> => (await fx.stores.notifications.readDay(mentioned, dayNumber(ms + 1000), 1000)).filter((n) => n.id === id2).length;
     expect(await notified()).toBe(1);
     await fx.produce(T.activities, author, JSON.stringify({ op: 'delete', id: id2, actor: author }));
     await waitFor('delete everywhere', async () => {

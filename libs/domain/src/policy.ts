@@ -33,6 +33,21 @@ export function ttlSecondsUntil(publishedMs: number, days: number, nowMs: number
   return remaining <= 0 ? 0 : Math.max(1, Math.ceil(remaining / 1000));
 }
 
+/**
+ * Home timeline rows outlive the window by this much. The TTL is computed on the writer's clock and a
+ * page's window floor on the reader's: without slack, clock skew and TTL rounding let a row at the
+ * window's edge expire before the reader's floor passes it, and the item would be in neither region
+ * (materialised above the floor, pulled below it). Reads are bounded by the floor, so the extra life
+ * costs no reads.
+ */
+export const HOME_TTL_SLACK_SECONDS = 3_600;
+
+/** TTL of a home timeline row for an activity published at `publishedMs`; 0 = past the window, do not write. */
+export function homeTtlSeconds(p: FeedPolicy, publishedMs: number, nowMs: number): number {
+  const ttl = ttlSecondsUntil(publishedMs, p.homeWindowDays, nowMs);
+  return ttl === 0 ? 0 : ttl + HOME_TTL_SLACK_SECONDS;
+}
+
 export const isInactive = (p: FeedPolicy, lastReadMs: number | null, nowMs: number): boolean =>
   lastReadMs === null || nowMs - lastReadMs >= p.inactiveAfterDays * DAY_MS;
 

@@ -4,6 +4,7 @@ import {
   DomainError,
   FeedPolicy,
   GraphChange,
+  homeTtlSeconds,
   isHighFollower,
   isInactive,
   publishedMs,
@@ -47,6 +48,7 @@ const refOf = (a: Activity): FeedRef => ({ ms: publishedMs(a), id: a.id, actor: 
 export class FanoutService {
   private readonly log = new Logger(FanoutService.name);
   private readonly policy: FeedPolicy;
+  private readonly followLimit: number;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -61,6 +63,7 @@ export class FanoutService {
     private readonly activeCache: ActiveReaderCache,
   ) {
     this.policy = cfg.policy;
+    this.followLimit = cfg.followLimit;
   }
 
   /**
@@ -69,7 +72,12 @@ export class FanoutService {
    */
   async ingest(activity: Activity, acceptedMs: number, heartbeat: Heartbeat): Promise<'stored' | 'deleted'> {
     const existing = await this.activities.get(activity.id);
-    if (existing?.deleted) return 'deleted'; // a redelivered create must not resurrect a delete
+    // A redelivered create must not resurrect a delete; only the actor's own delete counts (a marker by
+    // anyone else, e.g. a delete record for an id not yet stored, never hides this activity).
+    if (existing?.deletedBy.includes(activity.actor)) return 'deleted';
+    if (existing && existing.activity.type !== '' && existing.activity.actor !== activity.actor) {
+      throw new DomainError('FORBIDDEN', `activity ${activity.id} belongs to another actor`);
+    }
     const now = Date.now();
     const ref = refOf(activity);
     const ttl = ttlSecondsUntil(ref.ms, this.policy.retentionDays, now);
@@ -80,10 +88,10 @@ export class FanoutService {
     await Promise.all([this.activities.put(activity, acceptedMs, ttl), this.timelines.appendUserFeed(ref, ts, ttl)]);
 
     const recipients = [...new Set(activity.to ?? [])].filter((u) => u !== activity.actor);
-    const homeTtl = ttlSecondsUntil(ref.ms, this.policy.homeWindowDays, now);
+    const homeTtl = homeTtlSeconds(this.policy, ref.ms, now);
     // Then, in one wave: notifications, the author's own home, and whether the author is pulled.
     const [, , pulled] = await Promise.all([
-      recipients.length > 0 ? this.notifications.append(recipients, { ...ref, type: activity.type, object: activity.object, receivedMs: now }, ttl, ts) : undefined,
+      recipients.length > 0 ? this.notifications.append(recipients, { ...ref, type: activity.type, object: activity.object, receivedMs: acceptedMs }, ttl, ts) : undefined,
       homeTtl > 0 ? this.timelines.appendHome([activity.actor], ref, ts, homeTtl, 1) : undefined,
       homeTtl > 0 ? this.isPulledAuthor(activity.actor, heartbeat) : true,
     ]);
@@ -101,7 +109,7 @@ export class FanoutService {
   /** A delete: hide it at once (marker), then remove it from every feed it was written to. */
   async remove(id: string, actor: UserId, atMs: number, heartbeat: Heartbeat): Promise<void> {
     const existing = await this.activities.get(id);
-    if (existing && !existing.deleted && existing.activity.actor !== actor) {
+    if (existing && existing.activity.type !== '' && existing.activity.actor !== actor) {
       throw new DomainError('FORBIDDEN', `activity ${id} belongs to another actor`);
     }
     const ts = atMs * 1000;
@@ -130,7 +138,7 @@ export class FanoutService {
       return;
     }
     const now = Date.now();
-    const ttl = ttlSecondsUntil(chunk.ref.ms, this.policy.homeWindowDays, now);
+    const ttl = homeTtlSeconds(this.policy, chunk.ref.ms, now);
     if (ttl === 0) return;
     const active = await this.activeAmong(chunk.users, now);
     await this.timelines.appendHome(active, chunk.ref, chunk.tsMicros, ttl, this.policy.concurrency);
@@ -146,6 +154,12 @@ export class FanoutService {
    * so a stale follow replayed after an unfollow neither backfills nor resurrects anything.
    */
   async applyGraphChange(change: GraphChange, heartbeat: Heartbeat): Promise<void> {
+    // FOLLOW_LIMIT holds for Kafka producers too (the API checks it before publishing).
+    if (change.op === 'follow' && !(await this.graph.isFollowing(change.user, change.target))) {
+      if ((await this.graph.followingCount(change.user, this.followLimit)) >= this.followLimit) {
+        throw new DomainError('VALIDATION_FAILED', `${change.user} already follows ${this.followLimit} accounts (FOLLOW_LIMIT)`);
+      }
+    }
     const { exists } = await this.graph.apply(change);
     const ts = change.atMs * 1000;
     if (change.op === 'follow' && exists) {
@@ -168,7 +182,7 @@ export class FanoutService {
     const limit = this.policy.followBackfillLimit;
     const page = limit > 0 ? await this.timelines.readUserFeed(author, null, floor, limit) : { rows: [], exhausted: false };
     if (page.rows.length > 0) {
-      await this.timelines.appendHomeMany(user, page.rows, tsMicros, (r) => ttlSecondsUntil(r.ms, this.policy.homeWindowDays, now), this.policy.concurrency);
+      await this.timelines.appendHomeMany(user, page.rows, tsMicros, (r) => homeTtlSeconds(this.policy, r.ms, now), this.policy.concurrency);
     }
     if (!page.exhausted) {
       const oldest = page.rows[page.rows.length - 1]?.ms ?? now;

@@ -22,7 +22,13 @@ export interface SlicePage {
 export interface StoredActivity {
   readonly activity: Activity;
   readonly acceptedMs: number;
+  /** Deleted by its own actor (the only delete that counts; see `deletedBy`). */
   readonly deleted: boolean;
+  /**
+   * Every actor who deleted this id. A marker row (a delete that arrived before any create) has an empty
+   * `activity.type` and only this; a create by an actor in this list stays deleted, any other does not.
+   */
+  readonly deletedBy: readonly UserId[];
 }
 
 export interface ActivityStore {
@@ -31,7 +37,7 @@ export interface ActivityStore {
   getMany(ids: readonly string[]): Promise<Map<string, StoredActivity>>;
   /** Upsert; `ttlSeconds` > 0. */
   put(activity: Activity, acceptedMs: number, ttlSeconds: number): Promise<void>;
-  /** Marks the activity deleted (creating a marker row if it never existed). */
+  /** Records that `actor` deleted `id` (creating a marker row if it was never stored). */
   markDeleted(id: string, actor: UserId, tsMicros: number, ttlSeconds: number): Promise<void>;
 }
 
@@ -72,6 +78,8 @@ export interface GraphStore {
   /** Streams the users `user` follows in pages. */
   followingPages(user: UserId, pageSize: number): AsyncIterable<UserId[]>;
   followerCount(user: UserId): Promise<number>;
+  /** How many accounts `user` follows, counted exactly up to `upTo` (reads at most `upTo` rows). */
+  followingCount(user: UserId, upTo: number): Promise<number>;
 
   isHighFollower(author: UserId): Promise<boolean>;
   markHighFollower(author: UserId, sinceMs: number): Promise<void>;
@@ -83,6 +91,9 @@ export interface GraphStore {
 export interface ReaderState {
   readonly lastReadMs: number | null;
   readonly homeFloorMs: number | null;
+  /** When the latest rebuild of the home timeline started, and when the latest one that completed had started. */
+  readonly rebuildStartedMs: number | null;
+  readonly rebuiltMs: number | null;
   readonly seenAllMs: number;
   readonly readAllMs: number;
 }
@@ -93,17 +104,23 @@ export interface ReaderStateStore {
   lastReadMany(users: readonly UserId[], concurrency: number): Promise<Map<UserId, number>>;
   setLastRead(user: UserId, ms: number): Promise<void>;
   setHomeFloor(user: UserId, ms: number): Promise<void>;
+  /** One write: last read = rebuild started = `ms` (fanout delivers from now on; the rebuild is pending). */
+  startRebuild(user: UserId, ms: number): Promise<void>;
+  /** The rebuild that started at `startedMs` copied everything: record it and the new home floor. */
+  finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void>;
   markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void>;
 }
 
 export interface NotificationStore {
   append(recipients: readonly UserId[], entry: NotificationEntry, ttlSeconds: number, tsMicros: number): Promise<void>;
   remove(recipients: readonly UserId[], ref: FeedPosition, tsMicros: number): Promise<void>;
-  /** UTC days (as yyyymmdd numbers) holding entries for `user`, newest first, not older than `floorDay`. */
-  days(user: UserId, floorDay: number): Promise<number[]>;
-  readDay(user: UserId, day: number): Promise<NotificationEntry[]>;
-  marks(user: UserId): Promise<{ seen: Map<string, number>; read: Map<string, number> }>;
-  mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number): Promise<void>;
+  /** UTC days (yyyymmdd numbers) holding entries for `user` in [floorDay, ceilingDay], newest first, at most `limit`. */
+  days(user: UserId, floorDay: number, ceilingDay: number, limit: number): Promise<number[]>;
+  /** One day's entries, newest first, at most `limit`. */
+  readDay(user: UserId, day: number, limit: number): Promise<NotificationEntry[]>;
+  /** The marks of the given groups (absent = never marked individually). */
+  marks(user: UserId, groupIds: readonly string[]): Promise<{ seen: Map<string, number>; read: Map<string, number> }>;
+  mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number, ttlSeconds: number): Promise<void>;
 }
 
 /** Events the application emits; libs/messaging-kafka publishes them. */

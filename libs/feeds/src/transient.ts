@@ -7,6 +7,35 @@ const CASSANDRA_TRANSIENT_NAMES = new Set(['NoHostAvailableError', 'OperationTim
 // write/read timeout, read/write failure.
 const isTransientResponseCode = (code: unknown): boolean => typeof code === 'number' && code >= 0x1000 && code <= 0x1500 && code !== 0x1400;
 
+// kafkajs errors that say the broker or the network is (temporarily) unreachable or slow, whatever their
+// `retriable` flag (kafkajs marks its timeouts non-retriable, meaning only "do not retry this call in place").
+const KAFKA_TRANSIENT_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+]);
+
+/**
+ * A kafkajs error is permanent when its root cause (kafkajs wraps errors in `cause`, e.g. a retrier's
+ * KafkaJSNonRetriableError around the broker's KafkaJSProtocolError) says `retriable: false` and is not a
+ * connection/timeout error: e.g. MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD. Retrying such a
+ * send can never succeed. An exhausted retrier (KafkaJSNumberOfRetriesExceeded) has a retriable root: transient.
+ */
+export function isPermanentKafkaError(e: unknown): boolean {
+  let root = e as { name?: unknown; retriable?: unknown; cause?: unknown } | null;
+  for (let depth = 0; depth < 10 && root?.cause && typeof root.cause === 'object'; depth++) root = root.cause as typeof root;
+  if (!root || typeof root.name !== 'string' || !root.name.startsWith('KafkaJS')) return false;
+  if (KAFKA_TRANSIENT_NAMES.has(root.name)) return false;
+  return root.retriable === false;
+}
+
 export function isTransientError(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const err = e as { name?: unknown; code?: unknown; retriable?: unknown; transient?: unknown };
@@ -14,8 +43,7 @@ export function isTransientError(e: unknown): boolean {
   if (typeof err.name !== 'string') return false;
   if (CASSANDRA_TRANSIENT_NAMES.has(err.name)) return true;
   if (err.name === 'ResponseError') return isTransientResponseCode(err.code);
-  // kafkajs errors all start with KafkaJS; broker/network trouble is retried by the caller.
-  if (err.name.startsWith('KafkaJS')) return true;
+  if (err.name.startsWith('KafkaJS')) return !isPermanentKafkaError(e);
   return err.name === 'TimeoutError' || err.name === 'StoreUnavailableError';
 }
 

@@ -15,8 +15,8 @@ function fromRow(row: types.Row): StoredActivity {
   const target = row.get('target') as string | null;
   const foreignId = row.get('foreign_id') as string | null;
   const extra = row.get('extra') as string | null;
-  // A marker-only row (deleted before its create arrived) has only id, actor and deleted:
-  // type, object and published read as ''.
+  // A marker-only row (deleted before its create arrived) has only id and deleted_by: actor, type,
+  // object and published read as ''.
   const activity: Activity = {
     id: row.get('id') as string,
     actor: (row.get('actor') as string | null) ?? '',
@@ -28,13 +28,16 @@ function fromRow(row: types.Row): StoredActivity {
     ...(foreignId !== null ? { foreignId } : {}),
     ...(extra !== null ? { extra: JSON.parse(extra) as Record<string, unknown> } : {}),
   };
-  return { activity, acceptedMs: dateMs(row.get('accepted_at')) ?? 0, deleted: row.get('deleted') === true };
+  const deletedBy = new Set((row.get('deleted_by') as string[] | null) ?? []);
+  // v1 rows: `deleted` set together with `actor` by the delete.
+  if (row.get('deleted') === true && activity.actor !== '') deletedBy.add(activity.actor);
+  return { activity, acceptedMs: dateMs(row.get('accepted_at')) ?? 0, deleted: activity.actor !== '' && deletedBy.has(activity.actor), deletedBy: [...deletedBy] };
 }
 
 /**
  * activities: one row per activity. `put` is written with timestamp acceptedMs*1000 and never touches
- * `deleted`, so a marker written by `markDeleted` (timestamped with the delete time) survives a
- * redelivered create.
+ * `deleted_by`, so a marker written by `markDeleted` (timestamped with the delete time) survives a
+ * redelivered create. `deleted` is true only when the activity's own actor is in `deleted_by`.
  */
 export class CassandraActivityStore implements ActivityStore {
   constructor(private readonly client: Client) {}
@@ -86,6 +89,6 @@ export class CassandraActivityStore implements ActivityStore {
     const ttl = ttlOrNull(ttlSeconds);
     // Past retention: the activity (and any redelivered create, whose TTL is as short) is already gone.
     if (ttl === null) return;
-    await this.client.execute(ACTIVITIES_CQL.markDeleted, [ttl, micros(tsMicros), actor, id], IDEMPOTENT);
+    await this.client.execute(ACTIVITIES_CQL.markDeleted, [ttl, micros(tsMicros), [actor], id], IDEMPOTENT);
   }
 }

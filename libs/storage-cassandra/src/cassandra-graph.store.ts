@@ -138,6 +138,11 @@ export class CassandraGraphStore implements GraphStore {
     return v ? Math.max(0, v.toNumber()) : 0;
   }
 
+  async followingCount(user: UserId, upTo: number): Promise<number> {
+    const rs = await this.client.execute(FOLLOWING_CQL.upTo, [user, upTo], { ...IDEMPOTENT, fetchSize: upTo });
+    return rs.rowLength;
+  }
+
   async isHighFollower(author: UserId): Promise<boolean> {
     const rs = await this.client.execute(HIGH_FOLLOWER_AUTHORS_CQL.get, [author], IDEMPOTENT);
     return rs.rowLength > 0;

@@ -1,13 +1,15 @@
 import { dayNumber, FeedPosition, NotificationEntry, UserId } from '@app/domain';
 import { NotificationStore } from '@app/feeds';
 import { Client } from 'cassandra-driver';
-import { chunk, dateMs, executeMany, IDEMPOTENT, micros, selectAll, ttlOrNull } from './cql';
+import { chunk, dateMs, executeMany, IDEMPOTENT, micros, queryMany, ttlOrNull } from './cql';
 import { NOTIFICATION_DAYS_CQL } from './tables/notification-days.cql';
 import { NOTIFICATION_LOG_CQL } from './tables/notification-log.cql';
 import { NOTIFICATION_MARKS_CQL } from './tables/notification-marks.cql';
 
 /** Recipients written at once (an activity has at most 100 `to` entries, CONTRACT §1). */
 export const NOTIFICATION_WRITE_CONCURRENCY = 32;
+/** Group ids per `IN` read of marks (one partition). */
+const MARKS_IN_CHUNK = 100;
 /** Marks per single-partition unlogged batch. */
 const MARK_BATCH = 50;
 /**
@@ -49,13 +51,13 @@ export class CassandraNotificationStore implements NotificationStore {
     );
   }
 
-  async days(user: UserId, floorDay: number): Promise<number[]> {
-    const rows = await selectAll(this.client, NOTIFICATION_DAYS_CQL.since, [user, floorDay]);
-    return rows.map((r) => r.get('day') as number);
+  async days(user: UserId, floorDay: number, ceilingDay: number, limit: number): Promise<number[]> {
+    const rs = await this.client.execute(NOTIFICATION_DAYS_CQL.between, [user, floorDay, ceilingDay, limit], { ...IDEMPOTENT, fetchSize: limit });
+    return rs.rows.map((r) => r.get('day') as number);
   }
 
-  async readDay(user: UserId, day: number): Promise<NotificationEntry[]> {
-    const rows = await selectAll(this.client, NOTIFICATION_LOG_CQL.readDay, [user, day]);
+  async readDay(user: UserId, day: number, limit: number): Promise<NotificationEntry[]> {
+    const rows = (await this.client.execute(NOTIFICATION_LOG_CQL.readDay, [user, day, limit], { ...IDEMPOTENT, fetchSize: limit })).rows;
     return rows.map((r) => ({
       ms: dateMs(r.get('published')) ?? 0,
       id: r.get('id') as string,
@@ -66,8 +68,9 @@ export class CassandraNotificationStore implements NotificationStore {
     }));
   }
 
-  async marks(user: UserId): Promise<{ seen: Map<string, number>; read: Map<string, number> }> {
-    const rows = await selectAll(this.client, NOTIFICATION_MARKS_CQL.all, [user]);
+  async marks(user: UserId, groupIds: readonly string[]): Promise<{ seen: Map<string, number>; read: Map<string, number> }> {
+    const chunks = chunk([...new Set(groupIds)], MARKS_IN_CHUNK);
+    const rows = (await queryMany(this.client, NOTIFICATION_MARKS_CQL.among, chunks.map((ids) => [user, ids]), chunks.length)).flatMap((rs) => rs.rows);
     const seen = new Map<string, number>();
     const read = new Map<string, number>();
     for (const r of rows) {
@@ -81,7 +84,9 @@ export class CassandraNotificationStore implements NotificationStore {
   }
 
   /** All marks share the user's partition: unlogged single-partition batches. Read implies seen. */
-  async mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number): Promise<void> {
+  async mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number, ttlSeconds: number): Promise<void> {
+    const ttl = ttlOrNull(ttlSeconds);
+    if (ttl === null) return;
     const at = new Date(ms);
     const ts = micros(ms * 1000);
     const unique = [...new Set(groupIds)];
@@ -90,8 +95,8 @@ export class CassandraNotificationStore implements NotificationStore {
         this.client.batch(
           ids.map((g) =>
             kind === 'read'
-              ? { query: NOTIFICATION_MARKS_CQL.markRead, params: [ts, at, at, user, g] }
-              : { query: NOTIFICATION_MARKS_CQL.markSeen, params: [ts, at, user, g] },
+              ? { query: NOTIFICATION_MARKS_CQL.markRead, params: [ttl, ts, at, at, user, g] }
+              : { query: NOTIFICATION_MARKS_CQL.markSeen, params: [ttl, ts, at, user, g] },
           ),
           { ...IDEMPOTENT, logged: false },
         ),

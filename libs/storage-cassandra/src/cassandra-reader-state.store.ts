@@ -18,6 +18,8 @@ export class CassandraReaderStateStore implements ReaderStateStore {
       homeFloorMs: row ? dateMs(row.get('home_floor')) : null,
       seenAllMs: (row && dateMs(row.get('seen_all_at'))) ?? 0,
       readAllMs: (row && dateMs(row.get('read_all_at'))) ?? 0,
+      rebuildStartedMs: row ? dateMs(row.get('rebuild_started_at')) : null,
+      rebuiltMs: row ? dateMs(row.get('rebuilt_at')) : null,
     };
   }
 
@@ -39,6 +41,14 @@ export class CassandraReaderStateStore implements ReaderStateStore {
 
   async setHomeFloor(user: UserId, ms: number): Promise<void> {
     await this.client.execute(USER_STATE_CQL.setHomeFloor, [new Date(ms), user], IDEMPOTENT);
+  }
+
+  async startRebuild(user: UserId, ms: number): Promise<void> {
+    await this.client.execute(USER_STATE_CQL.startRebuild, [micros(ms * 1000), new Date(ms), new Date(ms), user], IDEMPOTENT);
+  }
+
+  async finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void> {
+    await this.client.execute(USER_STATE_CQL.finishRebuild, [new Date(startedMs), new Date(floorMs), user], IDEMPOTENT);
   }
 
   async markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void> {

@@ -25,7 +25,7 @@ describe('CassandraActivityStore', () => {
   it('stores and reads back every field, with a TTL', async () => {
     const a = activity('full', { target: 'board:2', to: ['u1', 'u2'], foreignId: 'f-1', extra: { n: 1, nested: { s: 'x' } } });
     await sut.put(a, now, 3600);
-    expect(await sut.get(a.id)).toEqual({ activity: a, acceptedMs: now, deleted: false });
+    expect(await sut.get(a.id)).toEqual({ activity: a, acceptedMs: now, deleted: false, deletedBy: [] });
     const ttl = (await fx.client.execute('SELECT TTL(type) AS t FROM activities WHERE id = ?', [a.id], { prepare: true })).first()?.get('t');
     expect(ttl).toBeGreaterThan(3500);
 
@@ -54,11 +54,22 @@ describe('CassandraActivityStore', () => {
     expect(got?.activity).toEqual(a);
   });
 
-  it('writes a marker row for an activity that never existed', async () => {
+  it('writes a marker row for an activity that never existed, naming who deleted it', async () => {
     const id = `${fx.tag}-ghost`;
     await sut.markDeleted(id, `${fx.tag}-bob`, now * 1000, 3600);
     const got = await sut.get(id);
-    expect(got).toEqual({ activity: { id, actor: `${fx.tag}-bob`, type: '', object: '', published: '' }, acceptedMs: 0, deleted: true });
+    expect(got).toEqual({ activity: { id, actor: '', type: '', object: '', published: '' }, acceptedMs: 0, deleted: false, deletedBy: [`${fx.tag}-bob`] });
     expect(await sut.get(`${fx.tag}-never`)).toBeNull();
+  });
+
+  it("a delete marker by one actor never hides another actor's activity stored later", async () => {
+    const a = activity('hijack');
+    await sut.markDeleted(a.id, `${fx.tag}-mallory`, (now + 1000) * 1000, 3600); // before the create, newer timestamp
+    await sut.put(a, now, 3600);
+    const got = await sut.get(a.id);
+    expect(got?.activity).toEqual(a);
+    expect(got?.deleted).toBe(false);
+    await sut.markDeleted(a.id, a.actor, (now + 2000) * 1000, 3600);
+    expect((await sut.get(a.id))?.deleted).toBe(true);
   });
 });

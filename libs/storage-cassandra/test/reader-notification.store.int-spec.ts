@@ -14,7 +14,7 @@ describe('CassandraReaderStateStore', () => {
   afterAll(async () => fx.client.shutdown());
 
   it('reads defaults for an unknown user', async () => {
-    expect(await sut.get(`${fx.tag}-nobody`)).toEqual({ lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0 });
+    expect(await sut.get(`${fx.tag}-nobody`)).toEqual({ lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null });
   });
 
   it('sets last read (never backwards), home floor and mark-all watermarks', async () => {
@@ -23,7 +23,7 @@ describe('CassandraReaderStateStore', () => {
     await sut.setLastRead(user, now - 5000);
     await sut.setHomeFloor(user, now - 7 * DAY_MS);
     await sut.markAll(user, 'seen', now - 100);
-    expect(await sut.get(user)).toEqual({ lastReadMs: now, homeFloorMs: now - 7 * DAY_MS, seenAllMs: now - 100, readAllMs: 0 });
+    expect(await sut.get(user)).toEqual({ lastReadMs: now, homeFloorMs: now - 7 * DAY_MS, seenAllMs: now - 100, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null });
     await sut.markAll(user, 'read', now);
     await sut.markAll(user, 'seen', now - 200);
     expect(await sut.get(user)).toMatchObject({ seenAllMs: now, readAllMs: now });
@@ -59,10 +59,10 @@ describe('CassandraNotificationStore', () => {
     await sut.append([r1, r2], today, 3600, now * 1000);
     await sut.append([r1], earlier, 3600, now * 1000);
 
-    expect(await sut.days(r1, dayNumber(now - 10 * DAY_MS))).toEqual([dayNumber(today.ms), dayNumber(earlier.ms)]);
-    expect(await sut.days(r1, dayNumber(now - DAY_MS))).toEqual([dayNumber(today.ms)]);
-    expect(await sut.readDay(r2, dayNumber(today.ms))).toEqual([today]);
-    expect(await sut.readDay(r1, dayNumber(earlier.ms))).toEqual([earlier]);
+    expect(await sut.days(r1, dayNumber(now - 10 * DAY_MS), dayNumber(now + DAY_MS), 100)).toEqual([dayNumber(today.ms), dayNumber(earlier.ms)]);
+    expect(await sut.days(r1, dayNumber(now - DAY_MS), dayNumber(now + DAY_MS), 100)).toEqual([dayNumber(today.ms)]);
+    expect(await sut.readDay(r2, dayNumber(today.ms), 1000)).toEqual([today]);
+    expect(await sut.readDay(r1, dayNumber(earlier.ms), 1000)).toEqual([earlier]);
 
     const ttl = (
       await fx.client.execute('SELECT TTL(actor) AS t FROM notification_log WHERE user_id = ? AND day = ?', [r1, dayNumber(today.ms)], { prepare: true })
@@ -70,20 +70,20 @@ describe('CassandraNotificationStore', () => {
     expect(ttl).toBeGreaterThan(3500);
 
     await sut.remove([r1, r2], today, now * 1000 - 1); // older than the insert: no effect
-    expect(await sut.readDay(r1, dayNumber(today.ms))).toEqual([today]);
+    expect(await sut.readDay(r1, dayNumber(today.ms), 1000)).toEqual([today]);
     await sut.remove([r1, r2], today, now * 1000 + 1);
-    expect(await sut.readDay(r1, dayNumber(today.ms))).toEqual([]);
-    expect(await sut.readDay(r2, dayNumber(today.ms))).toEqual([]);
+    expect(await sut.readDay(r1, dayNumber(today.ms), 1000)).toEqual([]);
+    expect(await sut.readDay(r2, dayNumber(today.ms), 1000)).toEqual([]);
   });
 
   it('marks groups seen or read (read implies seen), never moving a mark backwards', async () => {
     const user = `${fx.tag}-marker`;
     const [g1, g2] = [groupId('Like', 'p1', now), groupId('Like', 'p2', now)];
-    expect(await sut.marks(user)).toEqual({ seen: new Map(), read: new Map() });
-    await sut.mark(user, [g1], 'seen', now);
-    await sut.mark(user, [g2], 'read', now + 5);
-    await sut.mark(user, [g1, g2], 'seen', now - 100);
-    const marks = await sut.marks(user);
+    expect(await sut.marks(user, [g1, g2])).toEqual({ seen: new Map(), read: new Map() });
+    await sut.mark(user, [g1], 'seen', now, 3600);
+    await sut.mark(user, [g2], 'read', now + 5, 3600);
+    await sut.mark(user, [g1, g2], 'seen', now - 100, 3600);
+    const marks = await sut.marks(user, [g1, g2]);
     expect(marks.seen).toEqual(new Map([[g1, now], [g2, now + 5]]));
     expect(marks.read).toEqual(new Map([[g2, now + 5]]));
   });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Activity, DomainError, FeedPolicy, GraphOp, toIso, UserId } from '@app/domain';
+import { Activity, DomainError, FeedPolicy, GraphOp, toIso, ttlSecondsUntil, UserId } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityInputDto } from '../dto/activity-input.dto';
 import { acceptActivity, validateInput } from '../intake';
@@ -30,6 +30,7 @@ export function assertActsFor(caller: Caller, user: UserId): void {
 @Injectable()
 export class CommandsService {
   private readonly policy: FeedPolicy;
+  private readonly followLimit: number;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -39,34 +40,62 @@ export class CommandsService {
     @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
   ) {
     this.policy = cfg.policy;
+    this.followLimit = cfg.followLimit;
   }
 
+  /**
+   * The activity row is stored before the event is published, so its id is deletable the moment the
+   * 202 is sent (CONTRACT v1.1), before the worker has fanned it out. The row alone shows in no feed:
+   * feeds list only what the worker wrote, and the worker skips an activity its actor already deleted.
+   */
   async publish(caller: Caller, body: unknown): Promise<Activity> {
     const input = validateInput(ActivityInputDto, body);
     assertActsFor(caller, input.actor);
     const now = Date.now();
     const activity = acceptActivity(input, { nowMs: now, defaultPublishedMs: now, policy: this.policy });
-    await this.events.publishActivity(activity, now);
+    const existing = await this.activities.get(activity.id);
+    if (existing && existing.activity.type !== '' && existing.activity.actor !== activity.actor) {
+      throw new DomainError('FORBIDDEN', `activity ${activity.id} belongs to another actor`);
+    }
+    const ttl = ttlSecondsUntil(Date.parse(activity.published), this.policy.retentionDays, now);
+    // A resend of an identified activity keeps the first acceptance (its write timestamp).
+    const acceptedMs = existing && existing.activity.type !== '' ? existing.acceptedMs : now;
+    if (!existing || existing.activity.type === '') await this.activities.put(activity, acceptedMs, ttl);
+    await this.events.publishActivity(activity, acceptedMs);
     return activity;
   }
 
+  /**
+   * 202 for any activity ever accepted, also one no feed shows yet and one already deleted: a delete
+   * retried after a 503 publishes the removal again, so it completes everywhere (CONTRACT v1.1).
+   */
   async delete(caller: Caller, id: string): Promise<void> {
     const stored = await this.activities.get(id);
-    if (!stored || stored.deleted || stored.activity.type === '') throw new DomainError('NOT_FOUND', `no activity ${id}`);
+    if (!stored || stored.activity.type === '') throw new DomainError('NOT_FOUND', `no activity ${id}`);
     assertActsFor(caller, stored.activity.actor);
     const now = Date.now();
-    await this.activities.markDeleted(id, stored.activity.actor, now * 1000, this.policy.retentionDays * 86_400);
+    if (!stored.deleted) await this.activities.markDeleted(id, stored.activity.actor, now * 1000, this.policy.retentionDays * 86_400);
     await this.events.publishDelete(id, stored.activity.actor, now);
   }
 
+  /**
+   * The event is published before the graph is written: if the publish fails (503) nothing happened; if
+   * the write after it fails (503), the worker applies the same change (same timestamp) from the event,
+   * so a retry or no retry both end with the whole effect (edge, backfill or removal, pull registration).
+   */
   async changeGraph(caller: Caller, op: GraphOp, user: UserId, target: UserId): Promise<void> {
     assertActsFor(caller, user);
     if (user === target) {
       throw new DomainError('VALIDATION_FAILED', `a user cannot ${op} themselves`, [{ field: 'targetId', problems: ['must differ from userId'] }]);
     }
+    if (op === 'follow' && !(await this.graph.isFollowing(user, target))) {
+      if ((await this.graph.followingCount(user, this.followLimit)) >= this.followLimit) {
+        throw new DomainError('FOLLOW_LIMIT_REACHED', `${user} already follows ${this.followLimit} accounts, the most allowed`);
+      }
+    }
     const change = { op, user, target, atMs: Date.now() };
-    await this.graph.apply(change);
     await this.events.publishGraphChange(change);
+    await this.graph.apply(change);
   }
 
   async list(direction: 'following' | 'followers', user: UserId, limit: number, cursor?: string): Promise<{ items: GraphEntry[]; next: string | null }> {

@@ -4,9 +4,9 @@ import {
 
   FeedPolicy,
   FeedPosition,
+  homeTtlSeconds,
   isInactive,
   retentionFloorMs,
-  ttlSecondsUntil,
   UserId,
   windowFloorMs,
 } from '@app/domain';
@@ -17,6 +17,7 @@ import {
   GRAPH_STORE,
   GraphStore,
   READER_STATE_STORE,
+  ReaderState,
   ReaderStateStore,
   TIMELINE_STORE,
   TimelineStore,
@@ -36,6 +37,13 @@ const MAX_ROUNDS = 4;
 const LAST_READ_REFRESH_MS = 3_600_000;
 /** Concurrent user-feed reads while rebuilding an inactive reader's timeline. */
 const REBUILD_CONCURRENCY = 16;
+/** Source reads in flight at once while merging many authors' feeds (below the window, or by pull). */
+export const FAN_IN_CONCURRENCY = 32;
+/** A rebuild recorded as started this long ago and never finished has failed; the next read redoes it. */
+const REBUILD_STALE_MS = 30_000;
+
+/** A rebuild started and not (yet) finished: the home timeline may have holes. */
+const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !== null && (s.rebuiltMs ?? -1) < s.rebuildStartedMs;
 
 /**
  * Serves user(U) and home(U) (CONTRACT §2) from whatever path built them.
@@ -61,6 +69,9 @@ const REBUILD_CONCURRENCY = 16;
 export class FeedReaderService {
   private readonly log = new Logger(FeedReaderService.name);
   private readonly policy: FeedPolicy;
+  private readonly followLimit: number;
+  /** Rebuilds running in this process, by user (concurrent first reads share one). */
+  private readonly rebuilding = new Map<UserId, Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -71,6 +82,7 @@ export class FeedReaderService {
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
   ) {
     this.policy = cfg.policy;
+    this.followLimit = cfg.followLimit;
   }
 
   async userFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
@@ -84,6 +96,7 @@ export class FeedReaderService {
       want: limit,
       batch: limit + 5,
       maxRounds: MAX_ROUNDS,
+      concurrency: FAN_IN_CONCURRENCY,
       accept: (rows) => this.hydrate(rows, floor),
       positionOf: positionOfActivity,
     });
@@ -95,7 +108,8 @@ export class FeedReaderService {
    * to them from now on) and a returning reader is brought up to date as by a first page.
    */
   async startReading(user: UserId): Promise<void> {
-    await this.homeFeed(user, 1);
+    const [state, following, pulled] = await Promise.all([this.readers.get(user), this.allFollowing(user), this.graph.pulledFollows(user)]);
+    await this.keepFresh(user, state, following, new Set(pulled), Date.now());
   }
 
   async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
@@ -109,43 +123,39 @@ export class FeedReaderService {
       this.graph.pulledFollows(user),
     ]);
     let state = initialState;
-    if (before === null) {
-      if (isInactive(this.policy, state.lastReadMs, now)) {
-        // Mark active first: from here on fanout delivers to this reader, and the rebuild below covers
-        // everything published before (it reads the authors' feeds, which fanout writes first).
-        await this.readers.setLastRead(user, now);
-        await this.rebuild(user, following, new Set(pulled), now);
-        state = await this.readers.get(user);
-      } else if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) {
-        await this.readers.setLastRead(user, now);
-      }
-    }
+    let materialised = !rebuildPending(state);
+    if (before === null) ({ state, materialised } = await this.keepFresh(user, state, following, new Set(pulled), now));
     const retention = retentionFloorMs(this.policy, now);
-    const windowFloor = Math.max(state.homeFloorMs ?? 0, windowFloorMs(this.policy, now), retention);
     const visible = (actor: UserId): boolean => !muted.has(actor) && (actor === user || following.has(actor));
     const items: Activity[] = [];
 
-    if (before === null || before.ms >= windowFloor) {
-      const sources: RowSource[] = [
-        { read: (b, n) => this.timelines.readHome(user, b, windowFloor, n) },
-        ...pulled.filter(visible).map((author): RowSource => ({ read: (b, n) => this.timelines.readUserFeed(author, b, windowFloor, n) })),
-      ];
-      const res = await mergePage({
-        sources,
-        before,
-        want: limit,
-        batch: limit + 5,
-        maxRounds: MAX_ROUNDS,
-        accept: async (rows) => this.hydrate(rows.filter((r) => visible(r.actor)), retention),
-        positionOf: positionOfActivity,
-      });
-      items.push(...res.items);
-      if (res.resumeAfter !== null || items.length >= limit) {
-        const at = res.resumeAfter ?? positionOfActivity(items[items.length - 1] as Activity);
-        return { items, next: this.cursors.encode({ k: 'home', u: user, ...at }) };
+    // While a rebuild is pending (running elsewhere, or failed half-way) the home timeline may have holes:
+    // the whole page is then pulled from the authors' feeds, which are complete.
+    if (materialised) {
+      const windowFloor = Math.max(state.homeFloorMs ?? 0, windowFloorMs(this.policy, now), retention);
+      if (before === null || before.ms >= windowFloor) {
+        const sources: RowSource[] = [
+          { read: (b, n) => this.timelines.readHome(user, b, windowFloor, n) },
+          ...pulled.filter(visible).map((author): RowSource => ({ read: (b, n) => this.timelines.readUserFeed(author, b, windowFloor, n) })),
+        ];
+        const res = await mergePage({
+          sources,
+          before,
+          want: limit,
+          batch: limit + 5,
+          maxRounds: MAX_ROUNDS,
+          concurrency: FAN_IN_CONCURRENCY,
+          accept: async (rows) => this.hydrate(rows.filter((r) => visible(r.actor)), retention),
+          positionOf: positionOfActivity,
+        });
+        items.push(...res.items);
+        if (res.resumeAfter !== null || items.length >= limit) {
+          const at = res.resumeAfter ?? positionOfActivity(items[items.length - 1] as Activity);
+          return { items, next: this.cursors.encode({ k: 'home', u: user, ...at }) };
+        }
+        // The materialised window is used up: continue below it in the same page.
+        before = { ms: windowFloor, id: '' };
       }
-      // The materialised window is used up: continue below it in the same page.
-      before = { ms: windowFloor, id: '' };
     }
 
     const authors = [user, ...following].filter((a) => !muted.has(a));
@@ -155,6 +165,7 @@ export class FeedReaderService {
       want: limit - items.length,
       batch: Math.min(limit, 25),
       maxRounds: MAX_ROUNDS,
+      concurrency: FAN_IN_CONCURRENCY,
       accept: (rows) => this.hydrate(rows, retention),
       positionOf: positionOfActivity,
     });
@@ -163,12 +174,50 @@ export class FeedReaderService {
   }
 
   /**
-   * Re-materialises an inactive reader's home window: each followee's newest activities inside the
+   * A first page (or an opened stream) keeps the reader's home current:
+   * - an inactive reader, or one whose last rebuild never finished and is stale, is rebuilt now;
+   * - a rebuild running in this process is awaited (single flight); one running elsewhere (recent,
+   *   unfinished) makes this page a pull (`materialised: false`), never a read of a half-built timeline;
+   * - an active reader's last-read time is refreshed at most hourly.
+   */
+  private async keepFresh(
+    user: UserId,
+    state: ReaderState,
+    following: ReadonlySet<UserId>,
+    pulled: ReadonlySet<UserId>,
+    now: number,
+  ): Promise<{ state: ReaderState; materialised: boolean }> {
+    const running = this.rebuilding.get(user);
+    const pending = rebuildPending(state);
+    const stale = pending && now - (state.rebuildStartedMs ?? 0) > REBUILD_STALE_MS;
+    if (running || isInactive(this.policy, state.lastReadMs, now) || stale) {
+      await (running ?? this.rebuildOnce(user, following, pulled, now));
+      return { state: await this.readers.get(user), materialised: true };
+    }
+    if (pending) return { state, materialised: false };
+    if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) await this.readers.setLastRead(user, now);
+    return { state, materialised: true };
+  }
+
+  private rebuildOnce(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
+    const run = this.rebuild(user, following, pulled, now).finally(() => this.rebuilding.delete(user));
+    this.rebuilding.set(user, run);
+    return run;
+  }
+
+  /**
+   * Re-materialises a returning reader's home window: each followee's newest activities inside the
    * window (up to FOLLOW_BACKFILL_LIMIT each). Where a followee had more, the home floor rises to the
    * oldest copied activity so that the older ones are pulled at read time instead: nothing is missing.
+   *
+   * Order matters: the start is recorded together with last-read first (from then on fanout delivers to
+   * this reader, and the copy below covers everything published before, since fanout writes the author's
+   * feed first); the finish is recorded only after every copy succeeded. A rebuild that fails half-way
+   * stays pending, so reads pull until one completes.
    */
   private async rebuild(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
     const started = Date.now();
+    await this.readers.startRebuild(user, now);
     const windowFloor = windowFloorMs(this.policy, now);
     const authors = [user, ...following].filter((a) => !pulled.has(a));
     const limit = Math.max(1, this.policy.followBackfillLimit);
@@ -179,20 +228,26 @@ export class FeedReaderService {
         authors.slice(i, i + REBUILD_CONCURRENCY).map(async (author) => {
           const page = await this.timelines.readUserFeed(author, null, windowFloor, limit);
           if (page.rows.length > 0) {
-            await this.timelines.appendHomeMany(user, page.rows, ts, (r) => ttlSecondsUntil(r.ms, this.policy.homeWindowDays, now), this.policy.concurrency);
+            await this.timelines.appendHomeMany(user, page.rows, ts, (r) => homeTtlSeconds(this.policy, r.ms, now), this.policy.concurrency);
           }
           const oldest = page.rows[page.rows.length - 1];
           if (!page.exhausted && oldest) floor = Math.max(floor, oldest.ms);
         }),
       );
     }
-    await this.readers.setHomeFloor(user, floor);
+    await this.readers.finishRebuild(user, now, floor);
     this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
   }
 
+  /** At most FOLLOW_LIMIT accounts (enforced on follow): a page never reads an unbounded list. */
   private async allFollowing(user: UserId): Promise<Set<UserId>> {
     const out = new Set<UserId>();
-    for await (const page of this.graph.followingPages(user, 1000)) for (const u of page) out.add(u);
+    for await (const page of this.graph.followingPages(user, Math.min(1000, this.followLimit))) {
+      for (const u of page) {
+        if (out.size >= this.followLimit) return out;
+        out.add(u);
+      }
+    }
     return out;
   }
 

@@ -2,10 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   Activity,
   compareNewestFirst,
+  DAY_MS,
   dayNumber,
   DomainError,
   FeedPolicy,
+  FeedPosition,
   foldGroups,
+  groupId,
   GroupMarks,
   NotificationEntry,
   NotificationGroup,
@@ -30,15 +33,25 @@ export interface NotificationPage {
 
 export const GROUP_ID_PATTERN = /^\d{8}-[A-Za-z0-9_-]{22}$/;
 const DAY_READ_CONCURRENCY = 8;
+/**
+ * Per-request bounds, whatever the volume stored (anyone may name a user in `to`): a page reads at most
+ * NOTIFICATION_SCAN_DAYS day partitions from its position on, and the counts at most the newest
+ * NOTIFICATION_SCAN_DAYS; each day partition at most NOTIFICATION_DAY_ROWS entries (newest first; groups
+ * of a busier day count only those); at most NOTIFICATION_HYDRATE_BUDGET entries are hydrated per page.
+ */
+export const NOTIFICATION_SCAN_DAYS = 31;
+export const NOTIFICATION_DAY_ROWS = 500;
+export const NOTIFICATION_HYDRATE_BUDGET = 1_000;
 
 /**
  * notifications(U) (CONTRACT §2). A group is (type, object, UTC day of published) and the log is
  * partitioned by that same day, so a day partition always holds whole groups and groups of a newer day
  * are all newer than those of an older day: a page walks day partitions newest first.
  *
- * Round trips per page: marks + reader state + mutes + the day index (one wave), then every day
- * partition inside retention (DAY_READ_CONCURRENCY at a time: needed for the unseen/unread counts),
- * then one hydration wave for the entries of the groups on the page.
+ * Round trips per page: reader state + mutes + the day indexes (one wave), then at most 2 ×
+ * NOTIFICATION_SCAN_DAYS day partitions (DAY_READ_CONCURRENCY at a time: the page's and the counts'),
+ * then the marks of the groups read (one wave), then one hydration wave per group on the page, within
+ * NOTIFICATION_HYDRATE_BUDGET entries. `unseen`/`unread` count the groups of the newest scanned days.
  */
 @Injectable()
 export class NotificationReaderService {
@@ -59,44 +72,62 @@ export class NotificationReaderService {
     const after = cursor ? this.cursors.decode(cursor, 'notifications', user) : null;
     const now = Date.now();
     const floorMs = retentionFloorMs(this.policy, now);
-    const [marks, state, muted, days] = await Promise.all([
-      this.store.marks(user),
+    const floorDay = dayNumber(floorMs);
+    const newestDay = dayNumber(now + DAY_MS);
+    const [state, muted, countDays, pageDays] = await Promise.all([
       this.readers.get(user),
       this.graph.mutedBy(user),
-      this.store.days(user, dayNumber(floorMs)),
+      this.store.days(user, floorDay, newestDay, NOTIFICATION_SCAN_DAYS),
+      after === null ? null : this.store.days(user, floorDay, dayNumber(after.ms), NOTIFICATION_SCAN_DAYS),
     ]);
-    const groupMarks: GroupMarks = { seen: marks.seen, read: marks.read, seenAllMs: state.seenAllMs, readAllMs: state.readAllMs };
+    const scanDays = pageDays ?? countDays;
     const byDay = new Map<number, NotificationEntry[]>();
-    for (let i = 0; i < days.length; i += DAY_READ_CONCURRENCY) {
-      const chunk = days.slice(i, i + DAY_READ_CONCURRENCY);
-      const read = await Promise.all(chunk.map((d) => this.store.readDay(user, d)));
+    const toRead = [...new Set([...countDays, ...scanDays])];
+    for (let i = 0; i < toRead.length; i += DAY_READ_CONCURRENCY) {
+      const chunk = toRead.slice(i, i + DAY_READ_CONCURRENCY);
+      const read = await Promise.all(chunk.map((d) => this.store.readDay(user, d, NOTIFICATION_DAY_ROWS)));
       chunk.forEach((d, j) => byDay.set(d, (read[j] ?? []).filter((e) => e.actor !== user && !muted.has(e.actor) && e.ms >= floorMs)));
     }
+    const allEntries = [...byDay.values()].flat();
+    const marks = await this.store.marks(user, [...new Set(allEntries.map((e) => groupId(e.type, e.object, e.ms)))]);
+    const groupMarks: GroupMarks = { seen: marks.seen, read: marks.read, seenAllMs: state.seenAllMs, readAllMs: state.readAllMs };
+    const foldDay = (day: number): NotificationGroup[] => foldGroups(byDay.get(day) ?? [], groupMarks).sort((a, b) => compareNewestFirst(a.latest, b.latest));
 
     let unseen = 0;
     let unread = 0;
-    const page: GroupView[] = [];
-    let more = false;
-    for (const day of days) {
-      const entries = byDay.get(day) ?? [];
-      if (entries.length === 0) continue;
-      const onPage = page.length < limit && (after === null || dayNumber(after.ms) >= day);
-      // Only groups that may go on the page are hydrated (to drop deleted activities and fill `latest`).
-      const live = onPage ? await this.withoutDeleted(entries) : { entries, bodies: new Map<string, Activity>() };
-      const groups = foldGroups(live.entries, groupMarks).sort((a, b) => compareNewestFirst(a.latest, b.latest));
-      for (const g of groups) {
+    for (const day of countDays) {
+      for (const g of foldDay(day)) {
         if (!g.seen) unseen++;
         if (!g.read) unread++;
-        if (!onPage || (after !== null && compareNewestFirst(g.latest, after) <= 0)) continue;
-        const body = live.bodies.get(g.latest.id);
-        if (!body) continue;
-        if (page.length < limit) page.push(this.view(g, body));
-        else more = true;
       }
-      if (!onPage && page.length >= limit) more = true;
     }
-    const last = page[page.length - 1];
-    const next = more && last ? this.cursors.encode({ k: 'notifications', u: user, ms: Date.parse(last.latest.published), id: last.latest.id }) : null;
+
+    const page: GroupView[] = [];
+    let budget = NOTIFICATION_HYDRATE_BUDGET;
+    let resume: FeedPosition | null = null;
+    scan: for (const day of scanDays) {
+      for (const g of foldDay(day)) {
+        if (after !== null && compareNewestFirst(g.latest, after) <= 0) continue;
+        if (page.length >= limit || (budget <= 0 && page.length > 0)) {
+          resume = page.length > 0 ? positionOfGroup(page[page.length - 1] as GroupView) : null;
+          break scan;
+        }
+        // Hydrate only this group's entries: drops deleted activities (until their removal fanout ran)
+        // and fills `latest`.
+        const entries = (byDay.get(day) ?? []).filter((e) => groupId(e.type, e.object, e.ms) === g.id);
+        budget -= entries.length;
+        const live = await this.withoutDeleted(entries);
+        const [fresh] = foldGroups(live.entries, groupMarks);
+        const body = fresh ? live.bodies.get(fresh.latest.id) : undefined;
+        if (fresh && body) page.push(this.view(fresh, body));
+      }
+    }
+    // The scan stopped at its day bound with more days possibly below: resume after the last scanned day
+    // (every group of it was examined; all of them are newer than that day's first millisecond).
+    if (resume === null && scanDays.length >= NOTIFICATION_SCAN_DAYS) {
+      resume = { ms: dayStartMs(scanDays[scanDays.length - 1] as number), id: '' };
+    }
+    const next = resume ? this.cursors.encode({ k: 'notifications', u: user, ...resume }) : null;
     return { items: page, next, unseen, unread };
   }
 
@@ -111,13 +142,14 @@ export class NotificationReaderService {
     if (bad.length > 0) {
       throw new DomainError('VALIDATION_FAILED', `unknown group id format: ${bad.slice(0, 3).join(', ')}`, [{ field: 'groups', problems: ['each group id must be one returned by the notifications feed'] }]);
     }
-    if (groupIds.length > 0) await this.store.mark(user, [...new Set(groupIds)], kind, now);
+    if (groupIds.length > 0) await this.store.mark(user, [...new Set(groupIds)], kind, now, this.policy.retentionDays * 86_400 + 86_400);
   }
 
   /** The current view of the group an activity belongs to (for the live stream). */
   async groupOf(user: UserId, activity: Activity): Promise<GroupView | null> {
     const ms = Date.parse(activity.published);
-    const [marks, state, entries] = await Promise.all([this.store.marks(user), this.readers.get(user), this.store.readDay(user, dayNumber(ms))]);
+    const gid = groupId(activity.type, activity.object, ms);
+    const [marks, state, entries] = await Promise.all([this.store.marks(user, [gid]), this.readers.get(user), this.store.readDay(user, dayNumber(ms), NOTIFICATION_DAY_ROWS)]);
     const live = await this.withoutDeleted(entries.filter((e) => e.type === activity.type && e.object === activity.object));
     const [g] = foldGroups(live.entries, { seen: marks.seen, read: marks.read, seenAllMs: state.seenAllMs, readAllMs: state.readAllMs });
     const body = g ? live.bodies.get(g.latest.id) : undefined;
@@ -141,3 +173,8 @@ export class NotificationReaderService {
     return { ...rest, latest, updated: toIso(updatedMs) };
   }
 }
+
+const positionOfGroup = (g: GroupView): FeedPosition => ({ ms: Date.parse(g.latest.published), id: g.latest.id });
+
+/** First millisecond (UTC) of a yyyymmdd day number. */
+const dayStartMs = (day: number): number => Date.UTC(Math.floor(day / 10_000), Math.floor(day / 100) % 100 - 1, day % 100);

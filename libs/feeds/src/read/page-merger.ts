@@ -13,8 +13,10 @@ export interface MergeOptions<T> {
   readonly want: number;
   /** Rows asked of a source per read. */
   readonly batch: number;
-  /** Upper bound on sequential read waves (each wave = one concurrent read per chosen source). */
+  /** Upper bound on sequential read waves (each wave = one read per chosen source). */
   readonly maxRounds: number;
+  /** Source reads in flight at once within a wave (default: all of them). */
+  readonly concurrency?: number;
   /** Hydrates and filters candidate rows (in order); returns the accepted items in the same order. */
   readonly accept: (rows: FeedRef[]) => Promise<T[]>;
   readonly positionOf: (item: T) => FeedPosition;
@@ -54,15 +56,13 @@ export async function mergePage<T>(opts: MergeOptions<T>): Promise<MergeResult<T
     // Read from the sources that limit the safe bound: the ones whose frontier is the newest.
     const bound = newestFrontier(live);
     const toRead = round === 0 ? live : live.filter((s) => sameOrNewer(s.frontier, bound));
-    await Promise.all(
-      toRead.map(async (s) => {
-        const page = await s.source.read(s.frontier, opts.batch);
-        s.buffer.push(...page.rows);
-        const last = page.rows[page.rows.length - 1];
-        if (last) s.frontier = last;
-        s.exhausted = page.exhausted || page.rows.length === 0;
-      }),
-    );
+    await forEachBounded(toRead, opts.concurrency ?? toRead.length, async (s) => {
+      const page = await s.source.read(s.frontier, opts.batch);
+      s.buffer.push(...page.rows);
+      const last = page.rows[page.rows.length - 1];
+      if (last) s.frontier = last;
+      s.exhausted = page.exhausted || page.rows.length === 0;
+    });
     const safeBound = newestFrontier(states.filter((s) => !s.exhausted));
     const safe: FeedRef[] = [];
     for (const s of states) {
@@ -93,6 +93,15 @@ export async function mergePage<T>(opts: MergeOptions<T>): Promise<MergeResult<T
     examinedTo = safeBound;
   }
   return { items: out, resumeAfter: examinedTo };
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 function newestFrontier(states: readonly SourceState[]): FeedPosition | null {

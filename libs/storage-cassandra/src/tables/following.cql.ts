@@ -8,4 +8,5 @@ export const FOLLOWING_CQL = {
   pageFirst: 'SELECT target_id, since FROM following WHERE user_id = ? LIMIT ?',
   pageAfter: 'SELECT target_id, since FROM following WHERE user_id = ? AND target_id > ? LIMIT ?',
   all: 'SELECT target_id FROM following WHERE user_id = ?',
+  upTo: 'SELECT target_id FROM following WHERE user_id = ? LIMIT ?',
 } as const;

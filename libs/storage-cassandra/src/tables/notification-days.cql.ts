@@ -3,5 +3,5 @@
 // were all removed reads as empty. Their TTL outlives the day's entries (see the store).
 export const NOTIFICATION_DAYS_CQL = {
   insert: 'INSERT INTO notification_days (user_id, day) VALUES (?, ?) USING TTL ? AND TIMESTAMP ?',
-  since: 'SELECT day FROM notification_days WHERE user_id = ? AND day >= ?',
+  between: 'SELECT day FROM notification_days WHERE user_id = ? AND day >= ? AND day <= ? LIMIT ?',
 } as const;

@@ -5,5 +5,5 @@ export const NOTIFICATION_LOG_CQL = {
     'INSERT INTO notification_log (user_id, day, published, id, actor, type, object, received_at) ' +
     'VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ? AND TIMESTAMP ?',
   remove: 'DELETE FROM notification_log USING TIMESTAMP ? WHERE user_id = ? AND day = ? AND published = ? AND id = ?',
-  readDay: 'SELECT published, id, actor, type, object, received_at FROM notification_log WHERE user_id = ? AND day = ?',
+  readDay: 'SELECT published, id, actor, type, object, received_at FROM notification_log WHERE user_id = ? AND day = ? LIMIT ?',
 } as const;

@@ -48,15 +48,17 @@ export class InMemoryActivityStore implements ActivityStore {
   async put(activity: Activity, acceptedMs: number, ttlSeconds: number): Promise<void> {
     if (ttlSeconds <= 0) throw new Error(`put(${activity.id}) with ttl ${ttlSeconds}`);
     const prev = this.rows.get(activity.id);
-    // Like the Cassandra row: put never touches `deleted`.
-    this.rows.set(activity.id, { activity, acceptedMs, deleted: prev?.deleted ?? false });
+    // Like the Cassandra row: put never touches `deleted_by`; deleted = its own actor deleted it.
+    const deletedBy = prev?.deletedBy ?? [];
+    this.rows.set(activity.id, { activity, acceptedMs, deleted: deletedBy.includes(activity.actor), deletedBy });
     this.ttls.set(activity.id, ttlSeconds);
   }
 
   async markDeleted(id: string, actor: UserId, _tsMicros: number, _ttlSeconds: number): Promise<void> {
     const prev = this.rows.get(id);
-    const activity: Activity = prev?.activity ?? { id, actor, type: '', object: '', published: '' };
-    this.rows.set(id, { activity, acceptedMs: prev?.acceptedMs ?? 0, deleted: true });
+    const activity: Activity = prev?.activity ?? { id, actor: '', type: '', object: '', published: '' };
+    const deletedBy = [...new Set([...(prev?.deletedBy ?? []), actor])];
+    this.rows.set(id, { activity, acceptedMs: prev?.acceptedMs ?? 0, deleted: activity.actor !== '' && deletedBy.includes(activity.actor), deletedBy });
   }
 }
 
@@ -212,6 +214,9 @@ export class InMemoryGraphStore implements GraphStore {
   async followerCount(user: UserId): Promise<number> {
     return this.followersOf(user).length;
   }
+  async followingCount(user: UserId, upTo: number): Promise<number> {
+    return Math.min(upTo, this.followingOf(user).length);
+  }
   async isHighFollower(author: UserId): Promise<boolean> {
     return this.highFollowers.has(author);
   }
@@ -261,7 +266,7 @@ export class InMemoryReaderStateStore implements ReaderStateStore {
   readonly states = new Map<UserId, ReaderState>();
 
   async get(user: UserId): Promise<ReaderState> {
-    return this.states.get(user) ?? { lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0 };
+    return this.states.get(user) ?? { lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null };
   }
   async lastReadMany(users: readonly UserId[], _concurrency: number): Promise<Map<UserId, number>> {
     const out = new Map<UserId, number>();
@@ -276,6 +281,13 @@ export class InMemoryReaderStateStore implements ReaderStateStore {
   }
   async setHomeFloor(user: UserId, ms: number): Promise<void> {
     this.states.set(user, { ...(await this.get(user)), homeFloorMs: ms });
+  }
+  async startRebuild(user: UserId, ms: number): Promise<void> {
+    const s = await this.get(user);
+    this.states.set(user, { ...s, lastReadMs: Math.max(s.lastReadMs ?? 0, ms), rebuildStartedMs: ms });
+  }
+  async finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void> {
+    this.states.set(user, { ...(await this.get(user)), rebuiltMs: startedMs, homeFloorMs: floorMs });
   }
   async markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void> {
     const s = await this.get(user);
@@ -296,18 +308,19 @@ export class InMemoryNotificationStore implements NotificationStore {
   async remove(recipients: readonly UserId[], ref: FeedPosition, _tsMicros: number): Promise<void> {
     for (const r of recipients) this.log(r).delete(ref.id);
   }
-  async days(user: UserId, floorDay: number): Promise<number[]> {
-    const days = new Set([...this.log(user).values()].map((e) => dayOf(e.ms)).filter((d) => d >= floorDay));
-    return [...days].sort((a, b) => b - a);
+  async days(user: UserId, floorDay: number, ceilingDay: number, limit: number): Promise<number[]> {
+    const days = new Set([...this.log(user).values()].map((e) => dayOf(e.ms)).filter((d) => d >= floorDay && d <= ceilingDay));
+    return [...days].sort((a, b) => b - a).slice(0, limit);
   }
-  async readDay(user: UserId, day: number): Promise<NotificationEntry[]> {
-    return [...this.log(user).values()].filter((e) => dayOf(e.ms) === day).sort(newestFirst);
+  async readDay(user: UserId, day: number, limit: number): Promise<NotificationEntry[]> {
+    return [...this.log(user).values()].filter((e) => dayOf(e.ms) === day).sort(newestFirst).slice(0, limit);
   }
-  async marks(user: UserId): Promise<{ seen: Map<string, number>; read: Map<string, number> }> {
+  async marks(user: UserId, groupIds: readonly string[]): Promise<{ seen: Map<string, number>; read: Map<string, number> }> {
     const m = this.markMaps.get(user);
-    return { seen: new Map(m?.seen), read: new Map(m?.read) };
+    const only = (src: Map<string, number> | undefined): Map<string, number> => new Map([...(src ?? [])].filter(([g]) => groupIds.includes(g)));
+    return { seen: only(m?.seen), read: only(m?.read) };
   }
-  async mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number): Promise<void> {
+  async mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number, _ttlSeconds: number): Promise<void> {
     let m = this.markMaps.get(user);
     if (!m) {
       m = { seen: new Map(), read: new Map() };
