@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig, validateEnv } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { toErrorBody } from './http/error.filter';
+import { RateLimitedError, RateLimiter } from './http/rate-limit.guard';
 
 /** CONTRACT §3: bodies over 64 KiB are refused with 413. */
 const BODY_LIMIT = 64 * 1024;
@@ -14,14 +15,23 @@ const BODY_LIMIT = 64 * 1024;
 export async function createApiApp(): Promise<NestFastifyApplication> {
   const env = validateEnv(process.env);
   if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
+  // Bound once the app exists; router errors happen before any hook, so they are charged here.
+  const edge: { limiter?: RateLimiter } = {};
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 512 },
     trustProxy: true,
     // Errors the router raises before any Nest handler (bad percent-encoding, over-long parameters) get
     // the contract's error body too.
-    frameworkErrors: (err: FastifyError, _req: FastifyRequest, res: FastifyReply) => {
-      const body = toErrorBody(err);
+    frameworkErrors: (err: FastifyError, req: FastifyRequest, res: FastifyReply) => {
+      let e: unknown = err;
+      try {
+        edge.limiter?.charge(req);
+      } catch (limited) {
+        e = limited;
+      }
+      const body = toErrorBody(e);
+      if (e instanceof RateLimitedError) void res.header('Retry-After', String(e.retryAfterSeconds));
       void res.code(body.statusCode).send(body);
     },
   });
@@ -35,6 +45,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // An empty or non-JSON body on a JSON route is "no body" for the mark endpoints, and a 400 elsewhere.
   fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));
   registerHttpMetrics(fastify, app.get(MetricsService));
+  // Every request is rate limited: this hook charges the ones no guard will see (see RateLimiter).
+  const limiter = app.get(RateLimiter);
+  limiter.install(fastify);
+  edge.limiter = limiter;
 
   const doc = new DocumentBuilder()
     .setTitle('Tideline')

@@ -11,7 +11,7 @@ import { FeedsController } from './controllers/feeds.controller';
 import { GraphController } from './controllers/graph.controller';
 import { AuthGuard } from './http/auth';
 import { ErrorFilter } from './http/error.filter';
-import { RateLimitGuard } from './http/rate-limit.guard';
+import { RateLimiter, RateLimitGuard } from './http/rate-limit.guard';
 import { LiveHub } from './live/live-hub';
 
 /** The API's composition root: capability libs plus the HTTP edge (auth, rate limit, errors). */
@@ -40,6 +40,8 @@ import { LiveHub } from './live/live-hub';
   controllers: [ActivitiesController, GraphController, FeedsController],
   providers: [
     LiveHub,
+    RateLimiter,
+    // Order matters: AuthGuard decides the caller, RateLimitGuard charges it.
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from './public';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions, READINESS_CHECKS, ReadinessCheck } from './observability.options';
 
 class PingTimeout extends Error {}
@@ -11,6 +12,7 @@ class PingTimeout extends Error {}
  * GET /health/ready: 200 when every readiness check passes within its timeout, else 503 with terminus'
  * body `{status:'error', error:{<name>:{status:'down', message}}, ...}`.
  */
+@Public()
 @Controller('health')
 export class HealthController {
   private checks: ReadinessCheck[] | null = null;

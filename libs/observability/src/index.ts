@@ -23,3 +23,4 @@ export * from './health.controller';
 export * from './http-metrics';
 export * from './logger';
 export * from './observability.module';
+export * from './public';

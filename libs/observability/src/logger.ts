@@ -4,9 +4,49 @@ import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
 import type { ServiceName } from './observability.options';
 
-/** Removes `access_token` (SSE clients pass their JWT in the query) from a logged URL. */
+const REDACTED = '[Redacted]';
+
+/** A query key as Fastify's parser (fast-querystring) decodes it: `+` is a space, then percent-decoding. */
+function decodeKey(raw: string): string {
+  const spaced = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // fast-querystring keeps a key it cannot decode as it is.
+    return spaced;
+  }
+}
+
+/** True for every key that is, or could be taken for, `access_token` (compared case-insensitively). */
+const isTokenKey = (key: string): boolean => key.trim().toLowerCase() === 'access_token';
+
+/**
+ * Removes the value of every query parameter whose key decodes to `access_token` (SSE clients pass their
+ * JWT in the query) from a logged URL. The query is split as the parser splits it (after the first `?`,
+ * on `&`, a `#` being part of a value) and each key decoded the same way, so no spelling the parser
+ * would accept (`access%5Ftoken`, `access_token` repeated, `+`) survives; case is ignored to be safe.
+ */
 export function scrubUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[Redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  // Splitting on `;` too scrubs more than the parser would accept, never less (a token a client put
+  // after a `;` does not authenticate, but is still a secret).
+  const parts = url.slice(q + 1).split(/([&;])/);
+  for (let i = 0; i < parts.length; i += 2) {
+    const pair = parts[i] ?? '';
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    if (isTokenKey(decodeKey(key))) parts[i] = `${key}=${REDACTED}`;
+  }
+  return `${url.slice(0, q + 1)}${parts.join('')}`;
+}
+
+/** A parsed query object with every token-like key's value redacted (for the logged `req.query`). */
+export function scrubQuery(query: unknown): unknown {
+  if (query === null || typeof query !== 'object') return query;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query as Record<string, unknown>)) out[k] = isTokenKey(k) ? REDACTED : v;
+  return out;
 }
 
 const QUIET_PATHS = ['/health/', '/metrics'];
@@ -29,8 +69,9 @@ export function pinoParams(cfg: AppConfig, service: ServiceName): Params {
       },
       serializers: {
         // pino-http hands custom serializers the already-serialized request object.
-        req: (req: { url?: string }) => {
+        req: (req: { url?: string; query?: unknown }) => {
           if (typeof req.url === 'string') req.url = scrubUrl(req.url);
+          if (req.query !== undefined) req.query = scrubQuery(req.query);
           return req;
         },
       },

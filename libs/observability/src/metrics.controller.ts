@@ -1,8 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MetricsService } from './metrics.service';
+import { Public } from './public';
 
-/** GET /metrics: the Prometheus text format of this process's registry. */
+/** GET /metrics: the Prometheus text format of this process's registry (public, like health). */
+@Public()
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

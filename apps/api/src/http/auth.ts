@@ -4,13 +4,17 @@ import { JwtService } from '@nestjs/jwt';
 import { FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { Caller } from '@app/feeds';
+import { PUBLIC_ROUTE, Public } from '@app/observability';
+import { RateLimiter } from './rate-limit.guard';
 
-const PUBLIC = 'tideline:public';
 const QUERY_TOKEN = 'tideline:query-token';
-/** Routes without auth (health, metrics, docs). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC, true);
+/** Routes without auth (health, metrics): the one exception to deny-by-default (see AuthGuard). */
+export { Public };
 /** Routes that also accept `?access_token=` (EventSource cannot send headers; CONTRACT §3). */
 export const AcceptsQueryToken = (): MethodDecorator => SetMetadata(QUERY_TOKEN, true);
+
+/** Longer than any token this service issues; refused before any crypto. */
+const MAX_TOKEN_CHARS = 4096;
 
 type AuthedRequest = FastifyRequest & { caller?: Caller };
 
@@ -24,30 +28,49 @@ export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionCon
 /**
  * HS256 bearer tokens: `sub` is the caller, `exp` is honoured, `scope` containing `admin` may act for
  * anyone. Every failure is the same 401 shape; which check failed is in the message only.
+ *
+ * Deny by default: the decision comes from the handler the router matched (its `@Public()` metadata),
+ * never from the text of the URL, so no spelling of a path (percent-encoding, case, slashes, dot
+ * segments) reaches a handler unauthenticated. Docs are served by Fastify itself and never reach a guard.
+ * A failed attempt is charged to the client address (so guessing tokens is rate limited too).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
+    private readonly limiter: RateLimiter,
   ) {}
 
   canActivate(ctx: ExecutionContext): boolean {
     const targets = [ctx.getHandler(), ctx.getClass()];
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    // Only the versioned API is authenticated; /health, /metrics and /docs are operator endpoints.
-    if (!req.url.startsWith('/v1/') || this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) === true) return true;
+    try {
+      req.caller = this.verify(req, this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, targets) === true);
+    } catch (e) {
+      // RateLimitedError (429) replaces the 401 once this address has used up its budget.
+      this.limiter.charge(req);
+      throw e;
+    }
+    return true;
+  }
+
+  private verify(req: AuthedRequest, acceptsQuery: boolean): Caller {
     const header = req.headers.authorization;
     let token: string | undefined;
-    if (typeof header === 'string') {
+    if (header !== undefined) {
+      // The scheme is case-insensitive (RFC 7235 §2.1); exactly one token, nothing around it.
       const m = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/i.exec(header.trim());
       if (!m) throw new DomainError('UNAUTHORIZED', 'Authorization header must be "Bearer <JWT>"');
       token = m[1];
-    } else if (this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN, targets)) {
+    } else if (acceptsQuery) {
+      // Only a single string counts: a repeated parameter (an array) is no token.
       const q = (req.query as Record<string, unknown> | undefined)?.['access_token'];
       if (typeof q === 'string' && q.length > 0) token = q;
     }
     if (!token) throw new DomainError('UNAUTHORIZED', 'missing bearer token');
+    if (token.length > MAX_TOKEN_CHARS) throw new DomainError('UNAUTHORIZED', 'invalid token');
     let claims: Record<string, unknown>;
     try {
       claims = this.jwt.verify<Record<string, unknown>>(token, { algorithms: ['HS256'] });
@@ -58,8 +81,6 @@ export class AuthGuard implements CanActivate {
     const sub = claims['sub'];
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw new DomainError('UNAUTHORIZED', 'token has no valid sub claim');
     const scope = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
-    req.caller = { sub, admin: scope.includes('admin') };
-    return true;
+    return { sub, admin: scope.includes('admin') };
   }
 }
-

@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Caller } from '@app/feeds';
+import { toErrorBody } from './error.filter';
 
 export class RateLimitedError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
@@ -10,42 +11,128 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
 /**
- * Per-caller token bucket (RATE_LIMIT_PER_MINUTE, refilled continuously, burst = one minute's worth).
- * The buckets live in this API instance: N instances behind a balancer allow up to N times the rate,
- * which operators size for; a shared limiter would add a round trip to every request.
- * Runs after AuthGuard, so the caller is known; anonymous routes are not limited.
+ * Token buckets (`perMinute`, refilled continuously, burst = one minute's worth) for at most `capacity`
+ * keys. The Map is kept in least-recently-touched order (a touch re-inserts the key at the end), so an
+ * insert beyond capacity evicts exactly one entry, the first: O(1) per request, never a scan.
+ * Trade-off: an evicted bucket untouched for a minute or more had refilled anyway (no information lost);
+ * one touched more recently is lost only when more than `capacity` keys were active since, and then that
+ * key starts again with a full burst.
+ */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly perMs: number;
+
+  constructor(
+    private readonly perMinute: number,
+    readonly capacity: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.perMs = perMinute / 60_000;
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Tokens left for `key` (a full burst if unknown); for tests and diagnostics. */
+  peek(key: string): number {
+    const b = this.buckets.get(key);
+    return b ? Math.min(this.perMinute, b.tokens + (this.now() - b.at) * this.perMs) : this.perMinute;
+  }
+
+  has(key: string): boolean {
+    return this.buckets.has(key);
+  }
+
+  /** Takes one token for `key`, or throws RateLimitedError (with the seconds until one is back). */
+  take(key: string): void {
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
+    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * this.perMs);
+    b.at = now;
+    // Re-insert at the end: Map iteration order is then least recently touched first.
+    this.buckets.delete(key);
+    this.buckets.set(key, b);
+    if (this.buckets.size > this.capacity) {
+      const oldest = this.buckets.keys().next();
+      if (!oldest.done) this.buckets.delete(oldest.value);
+    }
+    if (b.tokens < 1) throw new RateLimitedError(Math.max(1, Math.ceil((1 - b.tokens) / this.perMs / 1000)));
+    b.tokens -= 1;
+  }
+}
+
+/** Buckets kept per API instance (callers plus anonymous addresses). */
+const CAPACITY = 100_000;
+
+/** Marks a request already charged to some bucket, so that no request pays twice. */
+const CHARGED = Symbol('tideline:rate-charged');
+type Chargeable = FastifyRequest & { [CHARGED]?: true; caller?: Caller };
+
+/**
+ * The instance's one limiter (RATE_LIMIT_PER_MINUTE). Every request is charged exactly once: to its
+ * verified caller, or else to its client address (failed auth, public routes, unmatched paths). The
+ * address is the TCP peer, never X-Forwarded-For: without a configured list of trusted proxies that
+ * header is whatever the client wrote, and rotating it would buy a fresh budget per request.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly perMs: number;
-  private readonly burst: number;
+export class RateLimiter {
+  readonly buckets: TokenBuckets;
 
   constructor(@Inject(APP_CONFIG) cfg: AppConfig) {
-    this.burst = cfg.rateLimitPerMinute;
-    this.perMs = cfg.rateLimitPerMinute / 60_000;
+    this.buckets = new TokenBuckets(cfg.rateLimitPerMinute, CAPACITY);
   }
+
+  static addressOf(req: FastifyRequest): string {
+    return req.raw.socket?.remoteAddress ?? 'unknown';
+  }
+
+  /** Charges the caller if verified, else the address; once per request. Throws RateLimitedError. */
+  charge(req: FastifyRequest): void {
+    const r = req as Chargeable;
+    if (r[CHARGED]) return;
+    r[CHARGED] = true;
+    this.buckets.take(r.caller ? `sub:${r.caller.sub}` : `addr:${RateLimiter.addressOf(req)}`);
+  }
+
+  /**
+   * Charges, at the first hook, every request that cannot end up with a verified caller: no route
+   * matched, or no credential at all. (Those would otherwise skip the guards, e.g. on a body the parser
+   * refuses before any guard runs.) Credentialed requests are charged by the guards once auth decided.
+   */
+  install(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      const matched = req.routeOptions?.url !== undefined;
+      const q = req.query as Record<string, unknown> | undefined;
+      const credentialed = req.headers.authorization !== undefined || (q !== undefined && q !== null && 'access_token' in q);
+      if (matched && credentialed) return done();
+      try {
+        this.charge(req);
+        done();
+      } catch (e) {
+        const body = toErrorBody(e);
+        void reply
+          .code(body.statusCode)
+          .header('Retry-After', String((e as RateLimitedError).retryAfterSeconds ?? 1))
+          .send(body);
+      }
+    });
+  }
+}
+
+/** Runs after AuthGuard: charges the verified caller, or the address on public routes. */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(private readonly limiter: RateLimiter) {}
 
   canActivate(ctx: ExecutionContext): boolean {
-    const caller = ctx.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>().caller;
-    if (!caller) return true;
-    const now = Date.now();
-    const b = this.buckets.get(caller.sub) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.perMs);
-    b.at = now;
-    if (b.tokens < 1) {
-      this.buckets.set(caller.sub, b);
-      throw new RateLimitedError(Math.max(1, Math.ceil((1 - b.tokens) / this.perMs / 1000)));
-    }
-    b.tokens -= 1;
-    this.buckets.set(caller.sub, b);
-    if (this.buckets.size > 100_000) this.evictFull(now);
+    this.limiter.charge(ctx.switchToHttp().getRequest<FastifyRequest>());
     return true;
-  }
-
-  /** Drops buckets that have refilled completely (they carry no information). */
-  private evictFull(now: number): void {
-    for (const [k, v] of this.buckets) if (v.tokens + (now - v.at) * this.perMs >= this.burst) this.buckets.delete(k);
   }
 }
