@@ -60,6 +60,13 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnModuleDestroy, 
       // most 3 partitions x 2 chunks x FANOUT_CONCURRENCY statements are in flight per worker.
       lanesFor: (topic) => (topic === topics.fanout ? 2 : 8),
       metrics,
+      // A consumer that cannot be restarted must not leave a live but idle worker behind: exit non-zero so the
+      // supervisor restarts the process (readiness is 503 meanwhile).
+      onFatal: (e) => {
+        this.log.error({ err: (e as Error)?.message ?? String(e) }, 'Kafka consumer is down for good; exiting');
+        process.exitCode = 1;
+        setImmediate(() => process.exit(1));
+      },
     });
     this.lag = new ConsumerLagMonitor(kafka, cfg.kafka.groupId, Object.keys(handlers), metrics);
   }
@@ -68,6 +75,11 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnModuleDestroy, 
     await this.consumer.start();
     this.lag.start();
     this.log.log({ groupId: this.cfg.kafka.groupId, topics: this.cfg.kafka.topics }, 'fanout consumer started');
+  }
+
+  /** Readiness: resolves while the consumer is a group member consuming, rejects with its state otherwise. */
+  ping(): Promise<void> {
+    return this.consumer.ping();
   }
 
   /** Stops taking work and commits what was resolved. Idempotent; runs before storage closes. */

@@ -5,8 +5,10 @@
  *   LIVE_PUBLISHER, and LIVE_EVENT_SOURCE for the API.
  * - ReliableConsumer: the consumer failure policy (commit after success, DLQ, transient retry).
  * - ConsumerLagMonitor: sets tideline_consumer_lag through a LagSink (CONSUMER_METRICS of @app/observability).
+ * - codecs: snappy, lz4 and zstd registered with kafkajs on import (gzip is built in).
  * - Record parsers (parseActivityRecord, parseGraphRecord, parseChunkRecord, parseLiveRecord).
  */
+export * from './codecs';
 export * from './kafka-client';
 export * from './records';
 export * from './reliable-consumer';

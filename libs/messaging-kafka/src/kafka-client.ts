@@ -1,6 +1,8 @@
 import { Admin, ITopicConfig, Kafka, logLevel, Producer, RetryOptions } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+// Side effect: snappy, lz4 and zstd registered with kafkajs for every client of this process.
+import './codecs';
 
 const kjsLog = new Logger('kafkajs');
 

@@ -1,4 +1,4 @@
-import { Activity, DomainError, FeedPolicy, GraphChange, parseRfc3339, recordIdentity } from '@app/domain';
+import { Activity, DomainError, FeedPolicy, GraphChange, MAX_FUTURE_SKEW_MS, parseRfc3339, recordIdentity } from '@app/domain';
 import { acceptActivity, ActivityRecordDto, DeleteRecordDto, FanoutChunk, GraphRecordDto, LiveEvent, validateInput } from '@app/feeds';
 
 /** Why a record was dead-lettered; the `error-code` header. */
@@ -34,6 +34,20 @@ function parseJson(value: Buffer | null, meta: RecordMeta): unknown {
   }
 }
 
+/**
+ * A change dated more than MAX_FUTURE_SKEW_MS ahead of now is refused (INVALID_RECORD): graph edges and
+ * tombstones are last-write-wins by their time, so a far-future one would pin its state against every later
+ * change (REST or Kafka) until that date. Producers on Kafka are not fully trusted; the API's clock is.
+ */
+function notInFuture(atMs: number, meta: RecordMeta, what: string): number {
+  if (atMs > meta.nowMs + MAX_FUTURE_SKEW_MS) {
+    // A record timestamp can exceed the Date range (int64 ms): print it raw then, never throw a RangeError.
+    const when = Math.abs(atMs) <= 8.64e15 ? new Date(atMs).toISOString() : `${atMs} ms`;
+    throw new PoisonRecordError('INVALID_RECORD', `${what} ${when} is more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future`);
+  }
+  return atMs;
+}
+
 function validated<T extends object>(cls: new () => T, raw: unknown): T {
   try {
     return validateInput(cls, raw);
@@ -53,7 +67,7 @@ export function parseActivityRecord(value: Buffer | null, meta: RecordMeta, poli
   const op = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)['op'] : undefined;
   if (op === 'delete') {
     const d = validated(DeleteRecordDto, raw);
-    return { kind: 'delete', id: d.id, actor: d.actor, atMs: meta.timestampMs };
+    return { kind: 'delete', id: d.id, actor: d.actor, atMs: notInFuture(meta.timestampMs, meta, 'delete record timestamp') };
   }
   if (op !== undefined && op !== 'create') throw new PoisonRecordError('UNKNOWN_OP', `unknown op ${JSON.stringify(op)}`);
   const dto = validated(ActivityRecordDto, raw);
@@ -71,7 +85,7 @@ export function parseActivityRecord(value: Buffer | null, meta: RecordMeta, poli
   }
 }
 
-/** Parses a `follows` record; the change time is `at` when given, else the record timestamp. */
+/** Parses a `follows` record; the change time is `at` when given, else the record timestamp (never far future). */
 export function parseGraphRecord(value: Buffer | null, meta: RecordMeta): GraphChange {
   const raw = parseJson(value, meta);
   const op = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['op'] : undefined;
@@ -81,7 +95,8 @@ export function parseGraphRecord(value: Buffer | null, meta: RecordMeta): GraphC
   const dto = validated(GraphRecordDto, raw);
   if (dto.user === dto.target) throw new PoisonRecordError('INVALID_RECORD', 'user and target must differ');
   const at = dto.at !== undefined ? parseRfc3339(dto.at) : null;
-  return { op: dto.op, user: dto.user, target: dto.target, atMs: at ?? meta.timestampMs };
+  const atMs = notInFuture(at ?? meta.timestampMs, meta, at !== null ? '`at`' : 'record timestamp');
+  return { op: dto.op, user: dto.user, target: dto.target, atMs };
 }
 
 /** Internal records are written by Tideline itself; a malformed one is still dead-lettered, never retried. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, ProducerRecord } from 'kafkajs';
 import { DomainError } from '@app/domain';
-import { isTransientError } from '@app/feeds';
+import { isPermanentKafkaError, isTransientError } from '@app/feeds';
 import { PoisonRecordError, RecordMeta } from './records';
 
 export type RecordHandler = (message: KafkaMessage, meta: RecordMeta, heartbeat: () => Promise<void>) => Promise<void>;
@@ -10,7 +10,13 @@ export interface ConsumerMetrics {
   consumed(topic: string, outcome: 'ok' | 'dead_lettered'): void;
   retried(topic: string): void;
   deadLettered(topic: string, code: string): void;
+  /** The dead-letter topic refused a record permanently; it was logged and skipped. */
+  deadLetterFailed(topic: string, code: string): void;
+  crashed(restart: 'kafkajs' | 'ours'): void;
 }
+
+/** `running` = member of the group and fetching (after GROUP_JOIN); anything else = not consuming. */
+export type ConsumerState = 'idle' | 'joining' | 'running' | 'crashed' | 'stopped';
 
 export interface ReliableConsumerOptions {
   readonly groupId: string;
@@ -29,6 +35,12 @@ export interface ReliableConsumerOptions {
    * not loaded yet); only an error that outlasts that is treated as the record's own fault.
    */
   readonly minBugRetryMs?: number;
+  /** Backoff between our restarts after a crash kafkajs does not restart itself (default 1 s, doubling to 30 s). */
+  readonly restartBackoffMs?: { readonly initial: number; readonly max: number };
+  /** Consecutive failed restart attempts before giving up (default 10); then `onFatal` is called. */
+  readonly maxRestartFailures?: number;
+  /** The consumer is down for good (restarts keep failing): the process should exit non-zero. */
+  readonly onFatal?: (error: unknown) => void;
 }
 
 /** What the consumer needs to dead-letter: a send that resolves once the record is acknowledged. */
@@ -67,6 +79,11 @@ export class ReliableConsumer {
   private readonly log = new Logger(ReliableConsumer.name);
   private consumer: Consumer | null = null;
   private stopping = false;
+  private stateNow: ConsumerState = 'idle';
+  private lastCrash: { error: string; at: number } | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restartDelay = 0;
+  private restartFailures = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -78,7 +95,30 @@ export class ReliableConsumer {
     return this.consumer;
   }
 
+  /** Where the consumer is; only `running` means records are being consumed (readiness). */
+  get state(): ConsumerState {
+    return this.stateNow;
+  }
+
+  get consuming(): boolean {
+    return this.stateNow === 'running';
+  }
+
+  /** For readiness checks: resolves while consuming, else rejects with the state (and the last crash). */
+  async ping(): Promise<void> {
+    if (this.consuming) return;
+    const crash = this.lastCrash ? `; last crash ${new Date(this.lastCrash.at).toISOString()}: ${this.lastCrash.error}` : '';
+    throw new Error(`consumer is ${this.stateNow}, not consuming${crash}`);
+  }
+
   async start(): Promise<void> {
+    this.stopping = false;
+    await this.launch();
+  }
+
+  /** Creates, connects and runs one kafkajs consumer; its events drive `state`. */
+  private async launch(): Promise<void> {
+    this.stateNow = 'joining';
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
       sessionTimeout: 30_000,
@@ -89,6 +129,13 @@ export class ReliableConsumer {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.consumer = consumer;
+    const current = (): boolean => this.consumer === consumer && !this.stopping;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (current()) this.stateNow = 'running';
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (current()) this.onCrash(consumer, event.payload.error, event.payload.restart);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: Object.keys(this.opts.handlers), fromBeginning: true });
     await consumer.run({
@@ -107,9 +154,64 @@ export class ReliableConsumer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stateNow = 'stopped';
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     const consumer = this.consumer;
     this.consumer = null;
     await consumer?.disconnect();
+  }
+
+  /**
+   * A crash is never silent: it is logged and counted, and the state leaves `running` until the group is
+   * joined again. kafkajs restarts by itself only after retriable errors (`restart: true`); otherwise (e.g. a
+   * batch it cannot decode) this consumer starts a fresh one, with backoff so a crash loop stays slow.
+   */
+  private onCrash(consumer: Consumer, error: unknown, kafkajsRestarts: boolean): void {
+    const message = (error as Error)?.message ?? String(error);
+    this.stateNow = 'crashed';
+    this.lastCrash = { error: message, at: Date.now() };
+    this.opts.metrics.crashed(kafkajsRestarts ? 'kafkajs' : 'ours');
+    const { initial, max } = this.opts.restartBackoffMs ?? { initial: 1_000, max: 30_000 };
+    if (kafkajsRestarts) {
+      this.log.error({ err: { name: (error as Error)?.name, message } }, 'Kafka consumer crashed; kafkajs restarts it');
+      return;
+    }
+    this.restartDelay = this.restartDelay === 0 ? initial : Math.min(this.restartDelay * 2, max);
+    this.log.error({ err: { name: (error as Error)?.name, message }, restartInMs: this.restartDelay }, 'Kafka consumer crashed; restarting it');
+    this.scheduleRestart(consumer, this.restartDelay);
+  }
+
+  private scheduleRestart(crashed: Consumer, delayMs: number): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.restart(crashed);
+    }, delayMs);
+  }
+
+  private async restart(crashed: Consumer): Promise<void> {
+    if (this.stopping || this.consumer !== crashed) return;
+    try {
+      // kafkajs disconnected the crashed consumer before reporting the crash; disconnecting again is a no-op.
+      await crashed.disconnect().catch(() => undefined);
+      if (this.stopping) return;
+      await this.launch();
+      this.restartFailures = 0;
+    } catch (e) {
+      this.stateNow = 'crashed';
+      const failures = ++this.restartFailures;
+      const { max } = this.opts.restartBackoffMs ?? { initial: 1_000, max: 30_000 };
+      this.restartDelay = Math.min(Math.max(this.restartDelay, 1) * 2, max);
+      if (failures >= (this.opts.maxRestartFailures ?? 10)) {
+        this.log.error({ err: (e as Error).message, failures }, 'Kafka consumer cannot be restarted; giving up');
+        this.opts.onFatal?.(e);
+        return;
+      }
+      this.log.error({ err: (e as Error).message, failures, restartInMs: this.restartDelay }, 'Kafka consumer restart failed; retrying');
+      const failed = this.consumer ?? crashed;
+      this.scheduleRestart(failed, this.restartDelay);
+    }
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -186,6 +288,7 @@ export class ReliableConsumer {
     );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Stopping));
     if (failure) throw failure.reason;
+    this.restartDelay = 0; // a batch went through: the next crash starts the backoff over
     if (!shouldStop()) await heartbeat();
   }
 
@@ -208,14 +311,14 @@ export class ReliableConsumer {
         if (e instanceof GroupChanged || e instanceof Stopping) throw e;
         const poison = this.poisonOf(e);
         if (poison) {
-          await this.retrying(() => this.deadLetter(message, meta, poison.code, poison.message), heartbeat, shouldStop);
+          await this.deadLetterOrSkip(message, meta, poison.code, poison.message, heartbeat, shouldStop);
           return;
         }
         const bug = !isTransientError(e);
         if (bug && bugAttempts++ === 0) firstBugAt = Date.now();
         if (bug && bugAttempts >= (this.opts.maxBugAttempts ?? 5) && Date.now() - firstBugAt >= (this.opts.minBugRetryMs ?? 60_000)) {
           this.log.error({ err: e, topic: meta.topic, partition: meta.partition, offset: meta.offset }, 'record failed repeatedly; dead-lettering');
-          await this.retrying(() => this.deadLetter(message, meta, 'PROCESSING_FAILED', (e as Error).message ?? String(e)), heartbeat, shouldStop);
+          await this.deadLetterOrSkip(message, meta, 'PROCESSING_FAILED', (e as Error).message ?? String(e), heartbeat, shouldStop);
           return;
         }
         this.opts.metrics.retried(meta.topic);
@@ -235,12 +338,33 @@ export class ReliableConsumer {
     return null;
   }
 
-  private async retrying(op: () => Promise<void>, heartbeat: () => Promise<void>, shouldStop: () => boolean): Promise<void> {
+  /**
+   * Dead-letters the record, retrying transient failures (Kafka unavailable) in place. A permanent refusal by
+   * the broker (e.g. too large even after the cut) can never succeed: it is logged, counted and the record is
+   * skipped, so that no record holds its partition back (CONTRACT §4).
+   */
+  private async deadLetterOrSkip(
+    message: KafkaMessage,
+    meta: RecordMeta,
+    code: string,
+    reason: string,
+    heartbeat: () => Promise<void>,
+    shouldStop: () => boolean,
+  ): Promise<void> {
     let delay = 200;
     for (;;) {
       try {
-        return await op();
+        return await this.deadLetter(message, meta, code, reason);
       } catch (e) {
+        if (e instanceof GroupChanged || e instanceof Stopping) throw e;
+        if (isPermanentKafkaError(e)) {
+          this.opts.metrics.deadLetterFailed(meta.topic, code);
+          this.log.error(
+            { err: { name: (e as Error).name, message: (e as Error).message }, code, reason, topic: meta.topic, partition: meta.partition, offset: meta.offset, valueBytes: message.value?.length ?? 0 },
+            'dead-letter topic refused the record permanently; skipping it',
+          );
+          return;
+        }
         this.log.warn({ err: (e as Error).message }, 'dead-letter publish failed; retrying');
         await this.backoff(delay, heartbeat, shouldStop);
         delay = Math.min(delay * 2, 5000);
@@ -265,14 +389,19 @@ export class ReliableConsumer {
   }
 
   private async deadLetter(message: KafkaMessage, meta: RecordMeta, code: string, reason: string): Promise<void> {
+    // The DLQ topic takes max(2 × maxRecordBytes, 1 MiB) per record: a value over maxRecordBytes (only ever one
+    // that was too large once decompressed) is cut to it, its full size in `original-size` (CONTRACT §4 v1.1).
+    const full = message.value;
+    const cut = full !== null && full.length > this.opts.maxRecordBytes;
     await this.dlqProducer.send({
       topic: this.opts.dlqTopic,
       acks: -1,
       messages: [
         {
           key: message.key,
-          value: message.value,
+          value: cut ? full.subarray(0, this.opts.maxRecordBytes) : full,
           headers: {
+            ...(cut ? { 'original-size': String(full.length) } : {}),
             'error-code': code,
             'error-message': reason.slice(0, 1000),
             'source-topic': meta.topic,

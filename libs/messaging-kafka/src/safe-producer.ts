@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Producer, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { StoreUnavailableError } from '@app/feeds';
+import { isPermanentKafkaError, StoreUnavailableError } from '@app/feeds';
 
 /**
  * A kafkajs producer that connects lazily and never hangs: every send either resolves (acknowledged)
  * or rejects within `sendTimeoutMs` with a StoreUnavailableError('kafka') (transient: the caller
  * retries, the API answers 503). A send that timed out may still land later; that is harmless because
  * every record Tideline writes is idempotent downstream (deterministic ids, upserts).
+ * Exception: a permanent broker refusal (isPermanentKafkaError, e.g. MESSAGE_TOO_LARGE) is rethrown as
+ * kafkajs raised it, not transient: retrying the same send can never succeed.
  */
 export class SafeProducer {
   private readonly log = new Logger(SafeProducer.name);
@@ -68,7 +70,7 @@ export class SafeProducer {
         }),
       ]);
     } catch (e) {
-      if (e instanceof StoreUnavailableError) throw e;
+      if (e instanceof StoreUnavailableError || isPermanentKafkaError(e)) throw e;
       const err = new StoreUnavailableError('kafka', `Kafka send failed: ${(e as Error)?.message ?? String(e)}`);
       (err as Error & { cause?: unknown }).cause = e;
       throw err;

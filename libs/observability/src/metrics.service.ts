@@ -11,6 +11,10 @@ export interface ConsumerMetricsSink {
   consumed(topic: string, outcome: 'ok' | 'dead_lettered'): void;
   retried(topic: string): void;
   deadLettered(topic: string, code: string): void;
+  /** A record that could not be dead-lettered either (the DLQ refused it permanently); it was skipped. */
+  deadLetterFailed(topic: string, code: string): void;
+  /** The kafkajs consumer crashed; `restart` = how it came back ('kafkajs' restarted it, or 'ours'). */
+  crashed(restart: 'kafkajs' | 'ours'): void;
   lag(topic: string, partition: number, lag: number): void;
 }
 
@@ -74,11 +78,15 @@ export class MetricsService {
     const consumed = new Counter({ name: 'tideline_records_consumed_total', help: 'Kafka records finished, by topic and outcome', labelNames: ['topic', 'outcome'], registers });
     const retries = new Counter({ name: 'tideline_record_retries_total', help: 'Transient failures retried, by topic', labelNames: ['topic'], registers });
     const dead = new Counter({ name: 'tideline_records_dead_lettered_total', help: 'Records sent to the dead-letter topic, by source topic and error code', labelNames: ['topic', 'code'], registers });
+    const deadFailed = new Counter({ name: 'tideline_dead_letter_failures_total', help: 'Records skipped because the dead-letter topic refused them permanently, by source topic and error code', labelNames: ['topic', 'code'], registers });
+    const crashes = new Counter({ name: 'tideline_consumer_crashes_total', help: 'kafkajs consumer crashes, by who restarted it', labelNames: ['restart'], registers });
     const lag = new Gauge({ name: 'tideline_consumer_lag', help: 'Topic end offset minus the group committed offset', labelNames: ['topic', 'partition'], registers });
     this.consumer = {
       consumed: (topic, outcome) => consumed.inc({ topic, outcome }),
       retried: (topic) => retries.inc({ topic }),
       deadLettered: (topic, code) => dead.inc({ topic, code }),
+      deadLetterFailed: (topic, code) => deadFailed.inc({ topic, code }),
+      crashed: (restart) => crashes.inc({ restart }),
       lag: (topic, partition, value) => lag.set({ topic, partition: String(partition) }, value),
     };
   }
