@@ -1,7 +1,7 @@
 /**
  * A record small when compressed but far over KAFKA_MAX_RECORD_BYTES once decompressed (CONTRACT §4 v1.1).
  *
- * kcat writes, zstd-compressed, a 5 MB JSON activity (a few KB on the wire: the broker takes it, `activities`
+ * kcat writes, gzip-compressed (the codec kafkajs always had, so this tests the size and nothing else), a 5 MB JSON activity (a few KB on the wire: the broker takes it, `activities`
  * allows max(2 × maxRecordBytes, 1 MiB) per batch), then a normal activity on the same partition. Checked: the
  * dead-letter topic gets the big record with error-code RECORD_TOO_LARGE, its value cut to maxRecordBytes (the
  * DLQ topic could never take 5 MB) and `original-size` = the full size; the normal record after it is processed
@@ -46,7 +46,7 @@ it('dead-letters a record too large once decompressed, cut to fit with its origi
   const afterId = activityIdFromIdentity(ms, foreignIdentity(author, 'after', published));
 
   // librdkafka checks message.max.bytes against the uncompressed record: raise it for this producer only.
-  await kcatProduce(T.activities, 0, 'zstd', [{ key: author, value: big }], { 'message.max.bytes': String(16 * 1024 * 1024) });
+  await kcatProduce(T.activities, 0, 'gzip', [{ key: author, value: big }], { 'message.max.bytes': String(16 * 1024 * 1024) });
   await kcatProduce(T.activities, 0, 'none', [{ key: author, value: after }]);
 
   await waitFor('the record after the oversized one to be processed', async () => (await userFeedIds(fx.client, author, ms)).includes(afterId), {
