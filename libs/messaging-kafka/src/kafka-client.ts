@@ -43,10 +43,16 @@ export function createDurableProducer(kafka: Kafka, profile: KafkaProfile = 'pat
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry });
 }
 
+/**
+ * max.message.bytes of `activities` and the dead-letter topic: room for a record at the limit and for a dead
+ * letter of one over it (original value plus headers), and never under Kafka's usual 1 MiB.
+ */
+export const recordTopicMaxBytes = (maxRecordBytes: number): number => Math.max(maxRecordBytes * 2, 1024 * 1024);
+
 export function topicSpecs(cfg: AppConfig): ITopicConfig[] {
   const { partitions, replicationFactor, topics, maxRecordBytes } = cfg.kafka;
   const common = { numPartitions: partitions, replicationFactor };
-  const maxBytes = String(Math.max(maxRecordBytes * 2, 1024 * 1024));
+  const maxBytes = String(recordTopicMaxBytes(maxRecordBytes));
   return [
     { topic: topics.activities, ...common, configEntries: [{ name: 'max.message.bytes', value: maxBytes }] },
     { topic: topics.follows, ...common },

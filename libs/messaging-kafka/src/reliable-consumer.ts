@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, ProducerRecord } from 'kafkajs';
 import { DomainError } from '@app/domain';
 import { isPermanentKafkaError, isTransientError } from '@app/feeds';
+import { recordTopicMaxBytes } from './kafka-client';
 import { PoisonRecordError, RecordMeta } from './records';
 
 export type RecordHandler = (message: KafkaMessage, meta: RecordMeta, heartbeat: () => Promise<void>) => Promise<void>;
@@ -23,6 +24,8 @@ export interface ReliableConsumerOptions {
   readonly handlers: Readonly<Record<string, RecordHandler>>;
   readonly dlqTopic: string;
   readonly maxRecordBytes: number;
+  /** max.message.bytes of the dead-letter topic (default: recordTopicMaxBytes(maxRecordBytes), as ensureTopics sets it). */
+  readonly dlqMaxBytes?: number;
   readonly partitionsConsumedConcurrently: number;
   readonly metrics: ConsumerMetrics;
   /** Keys processed concurrently within one partition batch, per topic (default 1 = strictly sequential). */
@@ -63,6 +66,9 @@ class GroupChanged extends Error {
 
 const GROUP_ERROR_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 const isGroupError = (e: unknown): boolean => GROUP_ERROR_TYPES.has((e as { type?: string } | null)?.type ?? '');
+
+/** Headers (error-message ≤ 1000 chars, names, offsets) and record batch framing of a dead letter, generously. */
+const DLQ_OVERHEAD_BYTES = 8 * 1024;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -389,17 +395,19 @@ export class ReliableConsumer {
   }
 
   private async deadLetter(message: KafkaMessage, meta: RecordMeta, code: string, reason: string): Promise<void> {
-    // The DLQ topic takes max(2 × maxRecordBytes, 1 MiB) per record: a value over maxRecordBytes (only ever one
-    // that was too large once decompressed) is cut to it, its full size in `original-size` (CONTRACT §4 v1.1).
+    // The dead letter keeps the original value whenever it fits the DLQ topic (max(2 × maxRecordBytes, 1 MiB));
+    // a larger one (only ever a record too large once decompressed) is cut to fit, with room for the key and
+    // headers, and its full size goes in `original-size` (CONTRACT §4 v1.1).
     const full = message.value;
-    const cut = full !== null && full.length > this.opts.maxRecordBytes;
+    const room = Math.max(1024, (this.opts.dlqMaxBytes ?? recordTopicMaxBytes(this.opts.maxRecordBytes)) - (message.key?.length ?? 0) - DLQ_OVERHEAD_BYTES);
+    const cut = full !== null && full.length > room;
     await this.dlqProducer.send({
       topic: this.opts.dlqTopic,
       acks: -1,
       messages: [
         {
           key: message.key,
-          value: cut ? full.subarray(0, this.opts.maxRecordBytes) : full,
+          value: cut ? full.subarray(0, room) : full,
           headers: {
             ...(cut ? { 'original-size': String(full.length) } : {}),
             'error-code': code,

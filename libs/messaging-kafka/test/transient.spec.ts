@@ -12,7 +12,8 @@ import { isPermanentKafkaError, isTransientError, StoreUnavailableError } from '
 /** Real kafkajs error objects, shaped as kafkajs raises them (the retrier wraps the broker's error in `cause`). */
 const protocol = (type: string, retriable: boolean): KafkaJSProtocolError =>
   new KafkaJSProtocolError({ message: `broker says ${type}`, type, code: 0, retriable } as unknown as Error);
-const bailed = (cause: Error): KafkaJSNonRetriableError => new KafkaJSNonRetriableError(cause, { cause } as never);
+// kafkajs's constructors take (error, { cause }); its typings declare fewer arguments.
+const bailed = (cause: Error): Error => new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(cause, { cause });
 
 describe('isTransientError for kafkajs errors', () => {
   it.each(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD'])('a producer refusal %s is permanent, not transient', (type) => {
@@ -26,7 +27,7 @@ describe('isTransientError for kafkajs errors', () => {
     const transient: Error[] = [
       new KafkaJSConnectionError('Connection error: ECONNREFUSED'),
       new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out'),
-      new KafkaJSLockTimeout('Timeout while acquiring lock'),
+      new (KafkaJSLockTimeout as unknown as new (m: string) => Error)('Timeout while acquiring lock'),
       new KafkaJSError('plain kafkajs error'),
       protocol('NOT_LEADER_FOR_PARTITION', true),
       protocol('NOT_ENOUGH_REPLICAS', true),
