@@ -107,7 +107,7 @@ describe('HTTP edge security', () => {
       const bad: string[] = [];
       for (const [method, template] of ops) {
         const path = template.replace('{userId}', alice).replace('{targetId}', s.user('bob')).replace('{id}', '01J0000000000000000000000A');
-        const headers = method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' };
+        const headers: Record<string, string> = method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' };
         const body = method === 'GET' || method === 'DELETE' ? undefined : '{}';
         const r = await rawRequest(s.api, method, path, headers, body);
         if (r.status !== 401) bad.push(`${method} ${path} -> ${r.status}`);

@@ -28,24 +28,33 @@ const isTokenKey = (key: string): boolean => key.trim().toLowerCase() === 'acces
  */
 export function scrubUrl(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  return q < 0 ? url : `${url.slice(0, q + 1)}${scrubPairs(url.slice(q + 1))}`;
+}
+
+const NESTED_TOKEN = /access_token\s*=/i;
+
+/** `k=v` pairs separated by `&` or `;`: the value of every token-like key replaced. */
+function scrubPairs(query: string): string {
   // Splitting on `;` too scrubs more than the parser would accept, never less (a token a client put
   // after a `;` does not authenticate, but is still a secret).
-  const parts = url.slice(q + 1).split(/([&;])/);
+  const parts = query.split(/([&;])/);
   for (let i = 0; i < parts.length; i += 2) {
     const pair = parts[i] ?? '';
     const eq = pair.indexOf('=');
     const key = eq < 0 ? pair : pair.slice(0, eq);
-    if (isTokenKey(decodeKey(key))) parts[i] = `${key}=${REDACTED}`;
+    // A value that itself decodes to a `access_token=` list (`x=1%3Baccess_token%3D...`) goes too.
+    if (isTokenKey(decodeKey(key)) || (eq >= 0 && NESTED_TOKEN.test(decodeKey(pair.slice(eq + 1))))) parts[i] = `${key}=${REDACTED}`;
   }
-  return `${url.slice(0, q + 1)}${parts.join('')}`;
+  return parts.join('');
 }
 
 /** A parsed query object with every token-like key's value redacted (for the logged `req.query`). */
 export function scrubQuery(query: unknown): unknown {
   if (query === null || typeof query !== 'object') return query;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query as Record<string, unknown>)) out[k] = isTokenKey(k) ? REDACTED : v;
+  // A value can hold a whole `k=v` list (`?x=1;access_token=...` parses as x = "1;access_token=...").
+  const inner = (v: unknown): unknown => (typeof v === 'string' ? scrubPairs(v) : Array.isArray(v) ? v.map(inner) : v);
+  for (const [k, v] of Object.entries(query as Record<string, unknown>)) out[k] = isTokenKey(k) ? REDACTED : inner(v);
   return out;
 }
 

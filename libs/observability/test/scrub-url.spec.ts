@@ -16,6 +16,7 @@ describe('scrubUrl: no spelling of access_token that the query parser decodes su
     ['after a ;', `/s?a=1;access_token=${T}`],
     ['with a trailing + (a space once decoded)', `/s?access_token+=${T}`],
     ['value without =', `/s?access_token=${T}=`],
+    ['hidden in another value, encoded', `/s?x=1%3Baccess_token%3D${T}`],
   ];
   it.each(spellings)('%s', (_, url) => {
     const out = scrubUrl(url);
@@ -36,5 +37,7 @@ describe('scrubUrl: no spelling of access_token that the query parser decodes su
 
   it('redacts token-like keys of a parsed query object', () => {
     expect(scrubQuery({ access_token: T, ACCESS_TOKEN: [T, T], limit: '5' })).toEqual({ access_token: '[Redacted]', ACCESS_TOKEN: '[Redacted]', limit: '5' });
+    // `?x=1;access_token=T` parses as x = "1;access_token=T".
+    expect(JSON.stringify(scrubQuery({ x: `1;access_token=${T}`, y: [`access_token=${T}`] }))).not.toContain(T);
   });
 });

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Activity, DomainError } from '@app/domain';
@@ -10,11 +10,15 @@ import { LiveHub } from '../live/live-hub';
 
 /** Idle SSE connections get a comment line this often so proxies keep them open. */
 const HEARTBEAT_MS = 15_000;
+/** Bytes a stream may have written but not yet sent before its client counts as too slow. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 @ApiTags('feeds')
 @ApiBearerAuth()
 @Controller('v1/feeds')
 export class FeedsController {
+  private readonly log = new Logger(FeedsController.name);
+
   constructor(
     private readonly feeds: FeedReaderService,
     private readonly notifications: NotificationReaderService,
@@ -98,15 +102,54 @@ export class FeedsController {
     await this.notifications.mark(user, kind, groups);
   }
 
+  /**
+   * One SSE stream. Invariants: the close listener is attached before anything else (a client that
+   * disconnects at any stage of the setup leaves no hub entry and no timer); the connection is in the
+   * hub before the first byte is sent (no live event published after `: connected` is missed); what
+   * this process buffers for a client is bounded (a client that does not read is cut off).
+   */
   private async stream(c: Caller, u: string, kind: 'home' | 'notifications', req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const user = idParam('userId', u);
     assertActsFor(c, user);
     const raw = reply.raw;
     let closed = false;
-    const send = (event: string, data: unknown): void => {
-      if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    // Whatever stage the setup reached is recorded here, and close() undoes exactly that.
+    const setup: { heartbeat?: NodeJS.Timeout; remove?: () => void } = {};
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      if (setup.heartbeat) clearInterval(setup.heartbeat);
+      setup.remove?.();
     };
-    const remove = await this.hub.add({ user, kind, send });
+    raw.on('close', close);
+    raw.on('error', close);
+    req.raw.on('error', close);
+    /** Ends a stream whose client cannot keep up: destroying drops what is buffered for it. */
+    const cut = (why: string): void => {
+      if (closed) return;
+      this.log.warn({ user, kind, buffered: raw.writableLength, why }, 'slow stream closed');
+      close();
+      raw.destroy();
+    };
+    const write = (chunk: string): void => {
+      if (closed) return;
+      raw.write(chunk);
+      if (raw.writableLength > MAX_BUFFERED_BYTES) cut(`more than ${MAX_BUFFERED_BYTES} bytes unsent`);
+    };
+    // Gone already (aborted while auth ran): nothing to register.
+    if (raw.destroyed || req.raw.socket?.destroyed !== false) {
+      close();
+      reply.hijack();
+      raw.destroy();
+      return;
+    }
+    // Throws TOO_MANY_STREAMS before anything is sent, so the error filter answers 429 + Retry-After.
+    setup.remove = this.hub.add({
+      user,
+      kind,
+      send: (event, id, data) => write(`id: ${sseId(id)}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+      close: cut,
+    });
     reply.hijack();
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -114,18 +157,20 @@ export class FeedsController {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    raw.write('retry: 3000\n: connected\n\n');
-    const heartbeat = setInterval(() => {
-      if (!closed) raw.write(': heartbeat\n\n');
-    }, HEARTBEAT_MS);
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      remove();
-    };
-    req.raw.on('close', close);
-    raw.on('close', close);
-    raw.on('error', close);
+    write('retry: 3000\n\n');
+    setup.heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS);
+    if (kind === 'home') {
+      // Opening a home stream counts as reading (CONTRACT v1.1). The connection is already in the hub,
+      // so nothing published meanwhile is lost; a failure here does not stop the stream.
+      try {
+        await this.feeds.startReading(user);
+      } catch (e) {
+        this.log.warn({ user, err: (e as Error).message }, 'stream opened without marking the reader active');
+      }
+    }
+    write(': connected\n\n');
   }
 }
+
+/** An SSE id is one line: ids are validated upstream, this only keeps a stray line break out. */
+const sseId = (id: string): string => id.replace(/[\r\n\0]/g, '');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { Activity, UserId } from '@app/domain';
+import { Activity, DomainError, UserId } from '@app/domain';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { CachedActivityStore, GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEvent, LiveEventSource, NotificationReaderService, READ_ACTIVITY_STORE } from '@app/feeds';
 
@@ -8,7 +9,10 @@ import { CachedActivityStore, GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEv
 export interface LiveConnection {
   readonly user: UserId;
   readonly kind: 'home' | 'notifications';
-  send(event: string, data: unknown): void;
+  /** Writes one event; `id` is its SSE id. */
+  send(event: string, id: string, data: unknown): void;
+  /** Ends the connection (it could not keep up); the connection then removes itself. */
+  close(reason: string): void;
 }
 
 interface ConnState {
@@ -16,19 +20,42 @@ interface ConnState {
   muted: Set<UserId>;
   pulled: Set<UserId>;
   refreshedAt: number;
+  /** Events for this connection not yet delivered, in arrival order (one drain loop at a time). */
+  readonly queue: LiveEvent[];
+  draining: boolean;
+  removed: boolean;
 }
 
 /** Mutes and pulled authors per connection are re-read at most this often (live is best effort). */
 const REFRESH_MS = 30_000;
+/** Events one connection may have waiting; beyond, it is closed as too slow (memory stays bounded). */
+export const MAX_QUEUED_EVENTS = 1000;
+/** What a refused stream is told to wait before retrying (a slot frees when one of its streams closes). */
+const STREAM_RETRY_AFTER_SECONDS = 5;
+
+export class TooManyStreamsError extends DomainError {
+  readonly retryAfterSeconds = STREAM_RETRY_AFTER_SECONDS;
+  constructor(limit: number) {
+    super('TOO_MANY_STREAMS', `at most ${limit} open streams per user`);
+  }
+}
+
+/** The SSE id of a notification group event: the group and the version of it being sent. */
+export const groupEventId = (group: { id: string; updated: string }): string => `${group.id}@${group.updated}`;
 
 /**
  * Routes live events (from Kafka, so any API instance can serve any user) to this instance's open
  * streams. Connections are indexed by user; a connection removed on close leaves nothing behind.
+ *
+ * Ordering: each connection has its own queue, drained by one loop at a time, so events reach a
+ * stream in the order they arrived from Kafka (a `delete` never overtakes its `activity`, whatever
+ * awaits delivering the activity needs), and a slow lookup for one stream never holds up the others.
  */
 @Injectable()
 export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(LiveHub.name);
   private readonly byUser = new Map<UserId, Set<ConnState>>();
+  private readonly streamsPerUser: number;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -36,8 +63,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     private readonly notifications: NotificationReaderService,
     @Inject(READ_ACTIVITY_STORE) private readonly activityCache: CachedActivityStore,
+    @Inject(APP_CONFIG) cfg: AppConfig,
     metrics: MetricsService,
   ) {
+    this.streamsPerUser = cfg.streamsPerUser;
     // Collected on scrape from the live index, so it can never drift from the real connection count.
     const gauge: Gauge = new Gauge({
       name: 'tideline_sse_connections',
@@ -48,9 +77,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.unsubscribe = this.source.subscribe((e) => {
-      this.dispatch(e).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'live event dropped'));
-    });
+    this.unsubscribe = this.source.subscribe((e) => this.route(e));
   }
 
   onModuleDestroy(): void {
@@ -63,17 +90,84 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return n;
   }
 
-  async add(conn: LiveConnection): Promise<() => void> {
-    const state: ConnState = { conn, muted: new Set(), pulled: new Set(), refreshedAt: 0 };
-    await this.refresh(state);
+  /**
+   * Registers a connection at once (synchronously: nothing can happen between the quota check and the
+   * registration, and no event published from now on is missed) and returns its removal, which is
+   * idempotent. Throws TooManyStreamsError beyond STREAMS_PER_USER open streams of one user.
+   */
+  add(conn: LiveConnection): () => void {
     let set = this.byUser.get(conn.user);
+    if ((set?.size ?? 0) >= this.streamsPerUser) throw new TooManyStreamsError(this.streamsPerUser);
+    // refreshedAt 0: the first event delivered reads mutes and pulled authors.
+    const state: ConnState = { conn, muted: new Set(), pulled: new Set(), refreshedAt: 0, queue: [], draining: false, removed: false };
     if (!set) this.byUser.set(conn.user, (set = new Set()));
     set.add(state);
     return () => {
+      if (state.removed) return;
+      state.removed = true;
+      state.queue.length = 0;
       const s = this.byUser.get(conn.user);
       s?.delete(state);
       if (s && s.size === 0) this.byUser.delete(conn.user);
     };
+  }
+
+  /** Synchronous fan-in from Kafka: queues the event on every connection it may concern, in order. */
+  private route(e: LiveEvent): void {
+    // Deletes reach every API instance this way: drop the activity from the hydration cache at once.
+    if (e.kind !== 'notification' && e.op === 'delete') this.activityCache.invalidate(e.id);
+    if (e.kind === 'pulled') {
+      // Whether a connection pulls this author is known per connection (after its refresh).
+      for (const set of this.byUser.values()) for (const s of set) if (s.conn.kind === 'home') this.enqueue(s, e);
+      return;
+    }
+    const kind = e.kind === 'home' ? 'home' : 'notifications';
+    for (const user of e.users) for (const s of this.byUser.get(user) ?? []) if (s.conn.kind === kind) this.enqueue(s, e);
+  }
+
+  private enqueue(s: ConnState, e: LiveEvent): void {
+    if (s.removed) return;
+    if (s.queue.length >= MAX_QUEUED_EVENTS) {
+      s.conn.close('too many undelivered events');
+      return;
+    }
+    s.queue.push(e);
+    if (!s.draining) {
+      s.draining = true;
+      this.drain(s).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'live stream drain failed'));
+    }
+  }
+
+  private async drain(s: ConnState): Promise<void> {
+    try {
+      for (let e = s.queue.shift(); e !== undefined && !s.removed; e = s.queue.shift()) {
+        try {
+          await this.deliver(s, e);
+        } catch (err) {
+          // Live is best effort: one event that cannot be delivered does not stop the stream.
+          this.log.warn({ err: (err as Error).message }, 'live event dropped');
+        }
+      }
+    } finally {
+      s.draining = false;
+    }
+  }
+
+  private async deliver(s: ConnState, e: LiveEvent): Promise<void> {
+    const st = await this.fresh(s);
+    if (s.removed) return;
+    if (e.kind === 'home') {
+      if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
+      else if (!st.muted.has(e.activity.actor)) s.conn.send('activity', e.activity.id, e.activity);
+    } else if (e.kind === 'pulled') {
+      if (!st.pulled.has(e.actor)) return;
+      if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
+      else if (!st.muted.has(e.actor)) s.conn.send('activity', e.activity.id, e.activity);
+    } else {
+      if (st.muted.has(e.activity.actor)) return;
+      const group = await this.groupOf(s.conn.user, e.activity);
+      if (group && !s.removed) s.conn.send('group', groupEventId(group), group);
+    }
   }
 
   private async refresh(s: ConnState): Promise<void> {
@@ -86,39 +180,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private async fresh(s: ConnState): Promise<ConnState> {
     if (Date.now() - s.refreshedAt > REFRESH_MS) await this.refresh(s);
     return s;
-  }
-
-  private async dispatch(e: LiveEvent): Promise<void> {
-    // Deletes reach every API instance this way: drop the activity from the hydration cache at once.
-    if (e.kind !== 'notification' && e.op === 'delete') this.activityCache.invalidate(e.id);
-    if (e.kind === 'home') {
-      for (const user of e.users) {
-        for (const s of this.byUser.get(user) ?? []) {
-          if (s.conn.kind !== 'home') continue;
-          if (e.op === 'delete') s.conn.send('delete', { id: e.id });
-          else if (!(await this.fresh(s)).muted.has(e.activity.actor)) s.conn.send('activity', e.activity);
-        }
-      }
-    } else if (e.kind === 'pulled') {
-      for (const set of this.byUser.values()) {
-        for (const s of set) {
-          if (s.conn.kind !== 'home') continue;
-          const st = await this.fresh(s);
-          if (!st.pulled.has(e.actor)) continue;
-          if (e.op === 'delete') s.conn.send('delete', { id: e.id });
-          else if (!st.muted.has(e.actor)) s.conn.send('activity', e.activity);
-        }
-      }
-    } else {
-      for (const user of e.users) {
-        for (const s of this.byUser.get(user) ?? []) {
-          if (s.conn.kind !== 'notifications') continue;
-          if ((await this.fresh(s)).muted.has(e.activity.actor)) continue;
-          const group = await this.groupOf(user, e.activity);
-          if (group) s.conn.send('group', group);
-        }
-      }
-    }
   }
 
   private groupOf(user: UserId, activity: Activity): ReturnType<NotificationReaderService['groupOf']> {

@@ -1,0 +1,103 @@
+import { Registry } from 'prom-client';
+import { Activity } from '@app/domain';
+import { LiveEvent } from '@app/feeds';
+import { DomainError } from '@app/domain';
+import { LiveConnection, LiveHub, MAX_QUEUED_EVENTS } from '../src/live/live-hub';
+
+/** A deferred promise: tests decide when a store lookup answers. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const activity = (id: string, actor = 'bob'): Activity => ({ id, actor, type: 'post', object: id, published: new Date().toISOString() });
+
+function hub(opts: { streamsPerUser?: number } = {}) {
+  let emit: (e: LiveEvent) => void = () => undefined;
+  const lookups: { resolve: (v: Set<string>) => void }[] = [];
+  const graph = {
+    // Every refresh waits until the test lets it answer.
+    mutedBy: () => {
+      const d = deferred<Set<string>>();
+      lookups.push(d);
+      return d.promise;
+    },
+    pulledFollows: () => Promise.resolve([] as string[]),
+  };
+  const h = new LiveHub(
+    { subscribe: (l: (e: LiveEvent) => void) => ((emit = l), () => undefined) },
+    graph as never,
+    { groupOf: () => Promise.resolve(null) } as never,
+    { invalidate: () => undefined } as never,
+    { streamsPerUser: opts.streamsPerUser ?? 5 } as never,
+    { registry: new Registry() } as never,
+  );
+  h.onModuleInit();
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  return { h, emit: (e: LiveEvent) => emit(e), lookups, settle };
+}
+
+function conn(user: string, kind: 'home' | 'notifications' = 'home') {
+  const got: string[] = [];
+  const closed: string[] = [];
+  const c: LiveConnection = { user, kind, send: (event, id) => got.push(`${event}:${id}`), close: (why) => closed.push(why) };
+  return { c, got, closed };
+}
+
+describe('LiveHub', () => {
+  it('never delivers a delete before its activity, even when delivering the activity has to wait for a store', async () => {
+    const { h, emit, lookups, settle } = hub();
+    const a = conn('alice');
+    h.add(a.c);
+    emit({ kind: 'home', op: 'activity', users: ['alice'], activity: activity('A1') });
+    emit({ kind: 'home', op: 'delete', users: ['alice'], id: 'A1' });
+    await settle();
+    // The mute lookup for the activity has not answered: nothing may have been sent yet.
+    expect(a.got).toEqual([]);
+    lookups.forEach((l) => l.resolve(new Set()));
+    await settle();
+    expect(a.got).toEqual(['activity:A1', 'delete:A1']);
+  });
+
+  it('keeps arrival order over many activity/delete pairs queued behind one slow lookup', async () => {
+    const { h, emit, lookups, settle } = hub();
+    const a = conn('alice');
+    h.add(a.c);
+    for (let i = 0; i < 5; i++) {
+      emit({ kind: 'home', op: 'activity', users: ['alice'], activity: activity(`H${i}`) });
+      emit({ kind: 'home', op: 'delete', users: ['alice'], id: `H${i}` });
+    }
+    await settle();
+    lookups.forEach((l) => l.resolve(new Set()));
+    await settle();
+    expect(a.got).toEqual([0, 1, 2, 3, 4].flatMap((i) => [`activity:H${i}`, `delete:H${i}`]));
+  });
+
+  it('closes a connection whose queue overflows instead of buffering without bound', async () => {
+    const { h, emit, settle } = hub();
+    const slow = conn('alice');
+    const other = conn('bob');
+    h.add(slow.c);
+    h.add(other.c);
+    // The refresh never answers: one event is being delivered, the rest pile up until the bound.
+    for (let i = 0; i <= MAX_QUEUED_EVENTS + 1; i++) emit({ kind: 'home', op: 'delete', users: ['alice'], id: `D${i}` });
+    await settle();
+    expect(slow.closed).toHaveLength(1);
+    expect(other.closed).toEqual([]);
+  });
+
+  it('refuses the stream beyond STREAMS_PER_USER for that user only, and frees the slot on removal', () => {
+    const { h } = hub({ streamsPerUser: 2 });
+    const r1 = h.add(conn('alice').c);
+    h.add(conn('alice', 'notifications').c);
+    expect(() => h.add(conn('alice').c)).toThrow(expect.objectContaining({ code: 'TOO_MANY_STREAMS' }) as DomainError);
+    expect(() => h.add(conn('bob').c)).not.toThrow();
+    r1();
+    r1();
+    expect(h.connectionCount).toBe(2);
+    expect(() => h.add(conn('alice').c)).not.toThrow();
+  });
+});
