@@ -205,6 +205,7 @@ export class ReliableConsumer {
       await this.launch();
       this.restartFailures = 0;
     } catch (e) {
+      if (this.stopping) return; // stop() disconnected the consumer being started: not a failure
       this.stateNow = 'crashed';
       const failures = ++this.restartFailures;
       const { max } = this.opts.restartBackoffMs ?? { initial: 1_000, max: 30_000 };
