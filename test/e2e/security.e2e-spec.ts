@@ -77,7 +77,7 @@ describe('HTTP edge security', () => {
     it('never answers 2xx without a token, whatever the spelling of a /v1 path', async () => {
       const answers: string[] = [];
       for (const path of spellings(alice)) {
-        for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
+        for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE']) {
           const body = method === 'POST' ? JSON.stringify({ actor: alice, type: 'post', object: 'x' }) : undefined;
           const r = await rawRequest(s.api, method, path, body === undefined ? {} : { 'content-type': 'application/json' }, body);
           if (r.status < 300 || r.status >= 500) answers.push(`${method} ${path} -> ${r.status} ${r.body.slice(0, 80)}`);
