@@ -14,7 +14,7 @@ export { Public };
 export const AcceptsQueryToken = (): MethodDecorator => SetMetadata(QUERY_TOKEN, true);
 
 /** Longer than any token this service issues; refused before any crypto. */
-const MAX_TOKEN_CHARS = 4096;
+const MAX_TOKEN_CHARS = 8192;
 
 type AuthedRequest = FastifyRequest & { caller?: Caller };
 
