@@ -3,10 +3,11 @@
  *
  * kcat (librdkafka, an independent client) writes, per codec, compressed batches of valid activities mixed with
  * invalid records to one partition of `activities`, and a follow dated far in the future (zstd) to `follows`;
- * then an uncompressed activity follows on the same partition. Checked: every valid activity is in the author's
- * user feed and the follower's home exactly once; every invalid record is in the dead-letter topic with its
- * error-code and source headers; the uncompressed record after them is processed too (the partition keeps
- * flowing); the worker never crashed its consumer and is ready with a `consumer` check up.
+ * a delete with a record timestamp 30 minutes ahead follows, then an uncompressed activity on the same partition.
+ * Checked: every valid activity is in the author's user feed and the follower's home exactly once; every invalid
+ * record (future-dated ones included) is in the dead-letter topic with its error-code and source headers; the
+ * uncompressed record after them is processed too (the partition keeps flowing); the worker never crashed its
+ * consumer and is ready with a `consumer` check up.
  */
 import { activityIdFromIdentity, foreignIdentity, toIso } from '@app/domain';
 import { loadAppConfig } from '@app/config';
@@ -76,6 +77,11 @@ it('consumes gzip, snappy, lz4 and zstd batches written by librdkafka, dead-lett
   const futureFollow = JSON.stringify({ op: 'follow', user: squatter, target: author, at: toIso(Date.now() + 365 * 86_400_000) });
   await kcatProduce(T.follows, 0, 'zstd', [{ key: squatter, value: futureFollow }, { key: squatter, value: JSON.stringify({ op: 'unfollow', user: squatter, target: author }) }]);
   invalid.push({ codec: 'zstd (follows)', value: futureFollow, codes: ['INVALID_RECORD'] });
+  // Likewise a delete whose record timestamp is 30 minutes ahead (brokers may refuse timestamps over an hour ahead):
+  // refused, so the activity it names stays in every feed.
+  const futureDelete = JSON.stringify({ op: 'delete', id: idOf('gzip-0'), actor: author });
+  await fx.produce(T.activities, author, futureDelete, Date.now() + 30 * 60_000);
+  invalid.push({ codec: 'none (future delete)', value: futureDelete, codes: ['INVALID_RECORD'] });
   // After every compressed batch, on the same partition: an uncompressed record must be processed too.
   await kcatProduce(T.activities, 0, 'none', [{ key: author, value: valid('tail') }]);
   expected.push('tail');
