@@ -24,16 +24,17 @@ const KAFKA_TRANSIENT_NAMES = new Set([
 
 /**
  * A kafkajs error is permanent when its root cause (kafkajs wraps errors in `cause`, e.g. a retrier's
- * KafkaJSNonRetriableError around the broker's KafkaJSProtocolError) says `retriable: false` and is not a
- * connection/timeout error: e.g. MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD. Retrying such a
- * send can never succeed. An exhausted retrier (KafkaJSNumberOfRetriesExceeded) has a retriable root: transient.
+ * KafkaJSNonRetriableError around the broker's KafkaJSProtocolError) is the broker's answer (an error `type`)
+ * with `retriable: false`: e.g. MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD. Retrying such a send
+ * can never succeed. Everything else stays transient: an exhausted retrier (KafkaJSNumberOfRetriesExceeded) has a
+ * retriable root, and kafkajs's own client-side refusals ("the producer is disconnecting") pass with a reconnect.
  */
 export function isPermanentKafkaError(e: unknown): boolean {
-  let root = e as { name?: unknown; retriable?: unknown; cause?: unknown } | null;
+  let root = e as { name?: unknown; type?: unknown; retriable?: unknown; cause?: unknown } | null;
   for (let depth = 0; depth < 10 && root?.cause && typeof root.cause === 'object'; depth++) root = root.cause as typeof root;
   if (!root || typeof root.name !== 'string' || !root.name.startsWith('KafkaJS')) return false;
   if (KAFKA_TRANSIENT_NAMES.has(root.name)) return false;
-  return root.retriable === false;
+  return typeof root.type === 'string' && root.retriable === false;
 }
 
 export function isTransientError(e: unknown): boolean {

@@ -34,6 +34,8 @@ describe('isTransientError for kafkajs errors', () => {
       new KafkaJSNumberOfRetriesExceeded(protocol('LEADER_NOT_AVAILABLE', true), { retryCount: 5, retryTime: 1000 }),
       new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('down'), { retryCount: 5, retryTime: 1000 }),
       new StoreUnavailableError('kafka', 'Kafka did not acknowledge within 5000 ms'),
+      // kafkajs's client-side refusal while a producer disconnects: no broker answer, a reconnect fixes it.
+      new KafkaJSNonRetriableError("The producer is disconnecting; therefore, it can't safely accept messages anymore"),
     ];
     for (const e of transient) {
       expect({ name: e.name, message: e.message, transient: isTransientError(e) }).toEqual({ name: e.name, message: e.message, transient: true });
