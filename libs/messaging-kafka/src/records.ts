@@ -78,7 +78,9 @@ export function parseActivityRecord(value: Buffer | null, meta: RecordMeta, poli
       recordIdentity: recordIdentity(meta.topic, meta.partition, meta.offset),
       policy,
     });
-    return { kind: 'create', activity, acceptedMs: meta.timestampMs };
+    // acceptedMs times the stored rows (write timestamps): a record timestamp far ahead would make them outlive a
+    // later delete. `published` is checked above; the accept time is capped at the same skew rather than refused.
+    return { kind: 'create', activity, acceptedMs: Math.min(meta.timestampMs, meta.nowMs + MAX_FUTURE_SKEW_MS) };
   } catch (e) {
     if (e instanceof DomainError) throw new PoisonRecordError('INVALID_RECORD', e.message);
     throw e;

@@ -54,3 +54,16 @@ describe('activity delete records dated in the future', () => {
     expect(parseActivityRecord(buf(del), m(NOW - 60_000), TEST_POLICY)).toEqual({ kind: 'delete', id: 'act-1', actor: 'alice', atMs: NOW - 60_000 });
   });
 });
+
+describe('activity create records with a record timestamp in the future', () => {
+  it('caps the accept time (the write timestamp of its rows) at MAX_FUTURE_SKEW_MS ahead, so a later delete wins', () => {
+    const create = { actor: 'alice', type: 'post', object: 'note:1', foreignId: 'f1', published: toIso(NOW - 60_000) };
+    const far = parseActivityRecord(buf(create), meta({ topic: 'activities', timestampMs: NOW + 365 * 86_400_000 }), TEST_POLICY);
+    expect(far).toMatchObject({ kind: 'create', acceptedMs: NOW + MAX_FUTURE_SKEW_MS });
+    const near = parseActivityRecord(buf(create), meta({ topic: 'activities', timestampMs: NOW + 1000 }), TEST_POLICY);
+    expect(near).toMatchObject({ kind: 'create', acceptedMs: NOW + 1000 });
+    // Same activity either way: the id does not depend on the accept time.
+    expect(far.kind === 'create' && near.kind === 'create' && far.activity.id === near.activity.id).toBe(true);
+  });
+});
+
