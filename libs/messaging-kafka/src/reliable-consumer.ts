@@ -79,7 +79,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * - poison (invalid) records go to the dead-letter topic with the reason, and the partition carries on;
  * - transient failures (Cassandra/Kafka unavailable) are retried in place with exponential backoff,
  *   heart-beating so the group keeps the partition, and are never dead-lettered;
- * - on stop, the in-flight record is abandoned uncommitted (redelivered to whoever gets the partition).
+ * - on stop, the in-flight record is abandoned uncommitted (redelivered to whoever gets the partition);
+ * - a dead letter is cut to fit the DLQ topic (`original-size`); one the broker still refuses for good is
+ *   logged, counted and skipped, so no record holds its partition;
+ * - a kafkajs crash is logged and counted, `state` leaves `running` until the group is joined again, and a
+ *   crash kafkajs does not restart is restarted here with backoff (`onFatal` if restarting keeps failing).
  */
 export class ReliableConsumer {
   private readonly log = new Logger(ReliableConsumer.name);
