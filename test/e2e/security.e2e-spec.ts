@@ -224,6 +224,8 @@ describe('rate limit on anonymous traffic', () => {
       ['GET', `/%761/feeds/user/${s.user('a')}`, {}],
       ['GET', '/v1/feeds/user/%zz', {}],
       ['POST', '/v1/activities', { 'content-type': 'application/json' }],
+      // A body the parser refuses is refused before any guard runs: it is charged all the same.
+      ['POST', '/v1/activities', { 'content-type': 'application/json', authorization: 'Bearer forged' }],
     ];
     const statuses: number[] = [];
     for (let i = 0; i < BUDGET + 5; i++) {
@@ -241,5 +243,20 @@ describe('rate limit on anonymous traffic', () => {
     }
     // A verified caller has a budget of its own.
     expect((await s.call('GET', `/v1/feeds/user/${s.user('a')}`, s.user('reader'))).status).toBe(200);
+  });
+
+  it("charges a verified caller's requests whose body the parser refuses to that caller", async () => {
+    const sloppy = s.user('sloppy');
+    const statuses: number[] = [];
+    for (let i = 0; i < BUDGET + 3; i++) {
+      const r = await rawRequest(s.api, 'POST', '/v1/activities', { 'content-type': 'application/json', authorization: `Bearer ${s.token(sloppy)}` }, '{"actor":');
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
+    expect(statuses).toContain(429);
+    // Same bucket: the caller's well-formed requests are limited now too.
+    const r = await s.call('GET', `/v1/feeds/user/${sloppy}`, sloppy);
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });

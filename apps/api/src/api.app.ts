@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, validateEnv } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
+import { AuthGuard } from './http/auth';
 import { toErrorBody } from './http/error.filter';
 import { RateLimitedError, RateLimiter } from './http/rate-limit.guard';
 
@@ -47,7 +48,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   registerHttpMetrics(fastify, app.get(MetricsService));
   // Every request is rate limited: this hook charges the ones no guard will see (see RateLimiter).
   const limiter = app.get(RateLimiter);
-  limiter.install(fastify);
+  const auth = app.get(AuthGuard);
+  limiter.install(fastify, (req) => auth.identify(req));
   edge.limiter = limiter;
 
   const doc = new DocumentBuilder()

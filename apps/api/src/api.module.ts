@@ -41,8 +41,9 @@ import { LiveHub } from './live/live-hub';
   providers: [
     LiveHub,
     RateLimiter,
-    // Order matters: AuthGuard decides the caller, RateLimitGuard charges it.
-    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthGuard,
+    // Order matters: AuthGuard decides the caller, RateLimitGuard charges it (unless the edge hook did).
+    { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],

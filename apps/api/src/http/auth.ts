@@ -56,6 +56,19 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * The caller an Authorization header proves, or undefined: used before routing only to pick the rate
+   * limit bucket (never to admit a request; canActivate does that, by the same verify()).
+   */
+  identify(req: FastifyRequest): string | undefined {
+    if (req.headers.authorization === undefined) return undefined;
+    try {
+      return this.verify(req, false).sub;
+    } catch {
+      return undefined;
+    }
+  }
+
   private verify(req: AuthedRequest, acceptsQuery: boolean): Caller {
     const header = req.headers.authorization;
     let token: string | undefined;

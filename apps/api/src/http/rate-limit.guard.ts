@@ -77,7 +77,8 @@ type Chargeable = FastifyRequest & { [CHARGED]?: true; caller?: Caller };
 
 /**
  * The instance's one limiter (RATE_LIMIT_PER_MINUTE). Every request is charged exactly once: to its
- * verified caller, or else to its client address (failed auth, public routes, unmatched paths). The
+ * verified caller, or else to its client address (failed auth, public routes, unmatched paths, bodies
+ * refused by the parser). The
  * address is the TCP peer, never X-Forwarded-For: without a configured list of trusted proxies that
  * header is whatever the client wrote, and rotating it would buy a fresh budget per request.
  */
@@ -96,24 +97,32 @@ export class RateLimiter {
   /** Charges the caller if verified, else the address; once per request. Throws RateLimitedError. */
   charge(req: FastifyRequest): void {
     const r = req as Chargeable;
+    this.chargeKey(r, r.caller ? `sub:${r.caller.sub}` : undefined);
+  }
+
+  private chargeKey(r: Chargeable, key: string | undefined): void {
     if (r[CHARGED]) return;
     r[CHARGED] = true;
-    this.buckets.take(r.caller ? `sub:${r.caller.sub}` : `addr:${RateLimiter.addressOf(req)}`);
+    this.buckets.take(key ?? `addr:${RateLimiter.addressOf(r)}`);
   }
 
   /**
-   * Charges, at the first hook, every request that cannot end up with a verified caller: no route
-   * matched, or no credential at all. (Those would otherwise skip the guards, e.g. on a body the parser
-   * refuses before any guard runs.) Credentialed requests are charged by the guards once auth decided.
+   * Charges at the first hook, before any body is parsed (a body the parser refuses never reaches a
+   * guard): to the caller an Authorization header proves (`identify`), else to the address. Only a
+   * matched, bodiless request with its token in the query (a stream) is left to the guards, which know
+   * whether the route accepts that token.
    */
-  install(fastify: FastifyInstance): void {
+  install(fastify: FastifyInstance, identify: (req: FastifyRequest) => string | undefined): void {
     fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+      const h = req.headers;
       const matched = req.routeOptions?.url !== undefined;
+      const hasBody = (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined;
       const q = req.query as Record<string, unknown> | undefined;
-      const credentialed = req.headers.authorization !== undefined || (q !== undefined && q !== null && 'access_token' in q);
-      if (matched && credentialed) return done();
+      const queryToken = q !== undefined && q !== null && 'access_token' in q;
+      if (matched && queryToken && h.authorization === undefined && !hasBody) return done();
       try {
-        this.charge(req);
+        const sub = identify(req);
+        this.chargeKey(req as Chargeable, sub === undefined ? undefined : `sub:${sub}`);
         done();
       } catch (e) {
         const body = toErrorBody(e);
