@@ -30,6 +30,13 @@ interface ConnState {
 const REFRESH_MS = 30_000;
 /** Events one connection may have waiting; beyond, it is closed as too slow (memory stays bounded). */
 export const MAX_QUEUED_EVENTS = 1000;
+/**
+ * Ids of deleted activities remembered (oldest forgotten first). Live events come over several Kafka
+ * partitions from several workers, so a delete can arrive before its activity; the activity must then
+ * never be sent. The window in which that happens is short (publishing skew), far shorter than it takes
+ * to see this many deletes.
+ */
+export const DELETED_IDS_REMEMBERED = 20_000;
 /** What a refused stream is told to wait before retrying (a slot frees when one of its streams closes). */
 const STREAM_RETRY_AFTER_SECONDS = 5;
 
@@ -50,12 +57,16 @@ export const groupEventId = (group: { id: string; updated: string }): string => 
  * Ordering: each connection has its own queue, drained by one loop at a time, so events reach a
  * stream in the order they arrived from Kafka (a `delete` never overtakes its `activity`, whatever
  * awaits delivering the activity needs), and a slow lookup for one stream never holds up the others.
+ * Kafka itself may hand over a delete before its activity (other partition, other worker): an activity
+ * whose delete was already seen is never sent.
  */
 @Injectable()
 export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(LiveHub.name);
   private readonly byUser = new Map<UserId, Set<ConnState>>();
   private readonly streamsPerUser: number;
+  /** Insertion-ordered set of recently deleted activity ids (see DELETED_IDS_REMEMBERED). */
+  private readonly deleted = new Set<string>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -115,7 +126,10 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** Synchronous fan-in from Kafka: queues the event on every connection it may concern, in order. */
   private route(e: LiveEvent): void {
     // Deletes reach every API instance this way: drop the activity from the hydration cache at once.
-    if (e.kind !== 'notification' && e.op === 'delete') this.activityCache.invalidate(e.id);
+    if (e.kind !== 'notification' && e.op === 'delete') {
+      this.activityCache.invalidate(e.id);
+      this.rememberDeleted(e.id);
+    }
     if (e.kind === 'pulled') {
       // Whether a connection pulls this author is known per connection (after its refresh).
       for (const set of this.byUser.values()) for (const s of set) if (s.conn.kind === 'home') this.enqueue(s, e);
@@ -153,9 +167,20 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  private rememberDeleted(id: string): void {
+    this.deleted.delete(id);
+    this.deleted.add(id);
+    if (this.deleted.size > DELETED_IDS_REMEMBERED) {
+      const oldest = this.deleted.values().next();
+      if (!oldest.done) this.deleted.delete(oldest.value);
+    }
+  }
+
   private async deliver(s: ConnState, e: LiveEvent): Promise<void> {
     const st = await this.fresh(s);
     if (s.removed) return;
+    // Checked at delivery, after any await: a delete that arrived meanwhile suppresses its activity.
+    if (e.kind !== 'notification' && e.op === 'activity' && this.deleted.has(e.activity.id)) return;
     if (e.kind === 'home') {
       if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
       else if (!st.muted.has(e.activity.actor)) s.conn.send('activity', e.activity.id, e.activity);
