@@ -1,4 +1,4 @@
-import { RateLimitedError, TokenBuckets } from '../src/http/rate-limit.guard';
+import { addressKey, RateLimitedError, TokenBuckets } from '../src/http/rate-limit.guard';
 
 describe('TokenBuckets', () => {
   it('refuses the request after the burst with the seconds until a token is back', () => {
@@ -46,5 +46,20 @@ describe('TokenBuckets', () => {
     b.take('b');
     expect(b.has('a')).toBe(false);
     expect(() => b.take('a')).not.toThrow();
+  });
+});
+
+describe('addressKey: the bucket of an anonymous client', () => {
+  it('is the IPv4 address, also when IPv4-mapped', () => {
+    expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+  });
+
+  it('is the /64 of an IPv6 address, however it is written, so rotating the host part buys nothing', () => {
+    const keys = ['2001:db8:1:2::1', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0db8:0001:0002:0:0:0:9', '2001:DB8:1:2::a%eth0'].map(addressKey);
+    expect(new Set(keys)).toEqual(new Set(['2001:db8:1:2::/64']));
+    expect(addressKey('2001:db8:1:3::1')).not.toBe(keys[0]);
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1')).toBe('fe80:0:0:0::/64');
   });
 });

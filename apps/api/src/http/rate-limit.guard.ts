@@ -76,11 +76,28 @@ const CHARGED = Symbol('tideline:rate-charged');
 type Chargeable = FastifyRequest & { [CHARGED]?: true; caller?: Caller };
 
 /**
+ * The bucket of an anonymous client: its IPv4 address, or the /64 prefix of its IPv6 address (one host
+ * commonly holds a whole /64, so per-address buckets would give it 2^64 budgets).
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1] as string;
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = (address.toLowerCase().split('%')[0] ?? '').split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
  * The instance's one limiter (RATE_LIMIT_PER_MINUTE). Every request is charged exactly once: to its
  * verified caller, or else to its client address (failed auth, public routes, unmatched paths, bodies
- * refused by the parser). The
- * address is the TCP peer, never X-Forwarded-For: without a configured list of trusted proxies that
- * header is whatever the client wrote, and rotating it would buy a fresh budget per request.
+ * refused by the parser). The address is the TCP peer, never X-Forwarded-For: without a configured
+ * list of trusted proxies that header is whatever the client wrote, and rotating it would buy a fresh
+ * budget per request (behind a balancer, anonymous clients then share the balancer's budget).
+ * The buckets live in this API instance: N instances behind a balancer allow up to N times the rate,
+ * which operators size for; a shared limiter would add a round trip to every request.
  */
 @Injectable()
 export class RateLimiter {
@@ -91,7 +108,7 @@ export class RateLimiter {
   }
 
   static addressOf(req: FastifyRequest): string {
-    return req.raw.socket?.remoteAddress ?? 'unknown';
+    return addressKey(req.raw.socket?.remoteAddress ?? 'unknown');
   }
 
   /** Charges the caller if verified, else the address; once per request. Throws RateLimitedError. */
