@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { APP_CONFIG, AppConfig, validateEnv } from '@app/config';
+import { APP_CONFIG, AppConfig, configFromEnv, requireJwtSecret } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
@@ -14,8 +14,7 @@ import { RateLimitedError, RateLimiter } from './http/rate-limit.guard';
 const BODY_LIMIT = 64 * 1024;
 
 export async function createApiApp(): Promise<NestFastifyApplication> {
-  const env = validateEnv(process.env);
-  if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
+  requireJwtSecret(configFromEnv());
   // Bound once the app exists; router errors happen before any hook, so they are charged here.
   const edge: { limiter?: RateLimiter } = {};
   const adapter = new FastifyAdapter({

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@app/config';
-import { FanoutModule, ReadModule } from '@app/feeds';
+import { ReadModule } from '@app/feeds';
 import { KafkaHealth, KafkaMessagingModule } from '@app/messaging-kafka';
 import { ObservabilityModule, ReadinessCheck } from '@app/observability';
 import { CassandraHealth, CassandraStorageModule } from '@app/storage-cassandra';
@@ -35,7 +35,6 @@ import { LiveHub } from './live/live-hub';
       useFactory: (cfg: AppConfig) => ({ secret: cfg.jwtSecret, verifyOptions: { algorithms: ['HS256'] } }),
     }),
     ReadModule,
-    FanoutModule,
   ],
   controllers: [ActivitiesController, GraphController, FeedsController],
   providers: [

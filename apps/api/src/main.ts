@@ -1,13 +1,13 @@
 import 'reflect-metadata';
-import { validateEnv } from '@app/config';
+import { configFromEnv, requireJwtSecret } from '@app/config';
 
 /**
  * Validates the environment before the app module is even loaded, so that a bad variable stops the
  * process with a message naming it (not a stack trace from a decorator).
  */
 async function main(): Promise<void> {
-  const env = validateEnv(process.env);
-  if (!env.AUTH_JWT_SECRET) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
+  const cfg = configFromEnv();
+  requireJwtSecret(cfg);
   const { createApiApp } = await import('./api.app');
   const app = await createApiApp();
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the stores and
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  await app.listen(env.PORT, '0.0.0.0');
+  await app.listen(cfg.port, '0.0.0.0');
 }
 
 main().catch((e: unknown) => {

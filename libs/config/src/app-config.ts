@@ -88,6 +88,20 @@ export function toAppConfig(env: Env): AppConfig {
   };
 }
 
-/** For scripts and tests: the config from process.env plus overrides. */
+let fromEnv: AppConfig | null = null;
+
+/** The process's configuration: process.env validated on first use, then the same object every time. */
+export function configFromEnv(): AppConfig {
+  fromEnv ??= toAppConfig(validateEnv(process.env));
+  return fromEnv;
+}
+
+/** The API cannot run without a token secret; the worker can (it issues and checks no tokens). */
+export function requireJwtSecret(cfg: AppConfig): string {
+  if (!cfg.jwtSecret) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
+  return cfg.jwtSecret;
+}
+
+/** For scripts and tests: the config from process.env plus overrides (validated on every call). */
 export const loadAppConfig = (overrides: Record<string, string> = {}): AppConfig =>
   toAppConfig(validateEnv({ ...process.env, ...overrides }));

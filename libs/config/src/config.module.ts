@@ -1,19 +1,14 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { APP_CONFIG, toAppConfig } from './app-config';
-import { validateEnv } from './env.schema';
+import { APP_CONFIG, configFromEnv } from './app-config';
 
-/** One config system: @nestjs/config validates the environment once; everything injects APP_CONFIG. */
+/**
+ * One config system: the environment is validated once per process (configFromEnv, which the apps' main
+ * files call before loading any module, so that a bad value stops the boot with a message naming it);
+ * everything injects the typed APP_CONFIG.
+ */
 @Global()
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnv, cache: true })],
-  providers: [
-    {
-      provide: APP_CONFIG,
-      // ConfigModule has already failed the boot on a bad value; this maps the same validated values.
-      useFactory: () => toAppConfig(validateEnv(process.env)),
-    },
-  ],
+  providers: [{ provide: APP_CONFIG, useFactory: configFromEnv }],
   exports: [APP_CONFIG],
 })
 export class AppConfigModule {}

@@ -9,9 +9,8 @@ import {
   RecordingChunkPublisher,
   RecordingLivePublisher,
 } from '@app/testing';
-import { ActiveReaderCache } from '../src/active-reader-cache';
-import { NOOP_FANOUT_METRICS } from '../src/fanout-metrics';
-import { FanoutService } from '../src/fanout.service';
+import { NOOP_FANOUT_METRICS } from '../src/write/fanout-metrics';
+import { createWritePath } from '../src/write/fanout.service';
 
 const CHUNK = 3;
 const THRESHOLD = 10;
@@ -34,7 +33,7 @@ function setup() {
   const notifications = new InMemoryNotificationStore();
   const chunks = new RecordingChunkPublisher();
   const live = new RecordingLivePublisher();
-  const svc = new FanoutService(cfg, activities, timelines, graph, readers, notifications, chunks, live, NOOP_FANOUT_METRICS, new ActiveReaderCache(cfg));
+  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications, chunks, live, metrics: NOOP_FANOUT_METRICS });
   let beats = 0;
   const heartbeat = async (): Promise<void> => {
     beats++;

@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   Activity,
 
   FeedPolicy,
   FeedPosition,
-  homeTtlSeconds,
-  isInactive,
   retentionFloorMs,
   UserId,
   windowFloorMs,
@@ -17,7 +15,6 @@ import {
   GRAPH_STORE,
   GraphStore,
   READER_STATE_STORE,
-  ReaderState,
   ReaderStateStore,
   TIMELINE_STORE,
   TimelineStore,
@@ -25,6 +22,7 @@ import {
 import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 import { mergePage, RowSource } from './page-merger';
+import { rebuildPending, ReturningReaders } from './returning-readers';
 
 export interface Page<T> {
   readonly items: T[];
@@ -33,17 +31,8 @@ export interface Page<T> {
 
 /** Sequential read waves per page (see mergePage); with the fixed reads below this bounds a page's cost. */
 const MAX_ROUNDS = 4;
-/** How often a reader's last-read time is refreshed; fanout only needs day resolution. */
-const LAST_READ_REFRESH_MS = 3_600_000;
-/** Concurrent user-feed reads while rebuilding an inactive reader's timeline. */
-const REBUILD_CONCURRENCY = 16;
 /** Source reads in flight at once while merging many authors' feeds (below the window, or by pull). */
 export const FAN_IN_CONCURRENCY = 32;
-/** A rebuild recorded as started this long ago and never finished has failed; the next read redoes it. */
-const REBUILD_STALE_MS = 30_000;
-
-/** A rebuild started and not (yet) finished: the home timeline may have holes. */
-const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !== null && (s.rebuiltMs ?? -1) < s.rebuildStartedMs;
 
 /**
  * Serves user(U) and home(U) (CONTRACT §2) from whatever path built them.
@@ -67,11 +56,8 @@ const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !== null 
  */
 @Injectable()
 export class FeedReaderService {
-  private readonly log = new Logger(FeedReaderService.name);
   private readonly policy: FeedPolicy;
   private readonly followLimit: number;
-  /** Rebuilds running in this process, by user (concurrent first reads share one). */
-  private readonly rebuilding = new Map<UserId, Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -80,6 +66,7 @@ export class FeedReaderService {
     @Inject(TIMELINE_STORE) private readonly timelines: TimelineStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
+    private readonly returning: ReturningReaders,
   ) {
     this.policy = cfg.policy;
     this.followLimit = cfg.followLimit;
@@ -109,7 +96,7 @@ export class FeedReaderService {
    */
   async startReading(user: UserId): Promise<void> {
     const [state, following, pulled] = await Promise.all([this.readers.get(user), this.allFollowing(user), this.graph.pulledFollows(user)]);
-    await this.keepFresh(user, state, following, new Set(pulled), Date.now());
+    await this.returning.keepFresh(user, state, following, new Set(pulled), Date.now());
   }
 
   async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
@@ -124,7 +111,7 @@ export class FeedReaderService {
     ]);
     let state = initialState;
     let materialised = !rebuildPending(state);
-    if (before === null) ({ state, materialised } = await this.keepFresh(user, state, following, new Set(pulled), now));
+    if (before === null) ({ state, materialised } = await this.returning.keepFresh(user, state, following, new Set(pulled), now));
     const retention = retentionFloorMs(this.policy, now);
     const visible = (actor: UserId): boolean => !muted.has(actor) && (actor === user || following.has(actor));
     const items: Activity[] = [];
@@ -171,72 +158,6 @@ export class FeedReaderService {
     });
     items.push(...res.items);
     return { items, next: res.resumeAfter ? this.cursors.encode({ k: 'home', u: user, ...res.resumeAfter }) : null };
-  }
-
-  /**
-   * A first page (or an opened stream) keeps the reader's home current:
-   * - an inactive reader, or one whose last rebuild never finished and is stale, is rebuilt now;
-   * - a rebuild running in this process is awaited (single flight); one running elsewhere (recent,
-   *   unfinished) makes this page a pull (`materialised: false`), never a read of a half-built timeline;
-   * - an active reader's last-read time is refreshed at most hourly.
-   */
-  private async keepFresh(
-    user: UserId,
-    state: ReaderState,
-    following: ReadonlySet<UserId>,
-    pulled: ReadonlySet<UserId>,
-    now: number,
-  ): Promise<{ state: ReaderState; materialised: boolean }> {
-    const running = this.rebuilding.get(user);
-    const pending = rebuildPending(state);
-    const stale = pending && now - (state.rebuildStartedMs ?? 0) > REBUILD_STALE_MS;
-    if (running || isInactive(this.policy, state.lastReadMs, now) || stale) {
-      await (running ?? this.rebuildOnce(user, following, pulled, now));
-      return { state: await this.readers.get(user), materialised: true };
-    }
-    if (pending) return { state, materialised: false };
-    if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) await this.readers.setLastRead(user, now);
-    return { state, materialised: true };
-  }
-
-  private rebuildOnce(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
-    const run = this.rebuild(user, following, pulled, now).finally(() => this.rebuilding.delete(user));
-    this.rebuilding.set(user, run);
-    return run;
-  }
-
-  /**
-   * Re-materialises a returning reader's home window: each followee's newest activities inside the
-   * window (up to FOLLOW_BACKFILL_LIMIT each). Where a followee had more, the home floor rises to the
-   * oldest copied activity so that the older ones are pulled at read time instead: nothing is missing.
-   *
-   * Order matters: the start is recorded together with last-read first (from then on fanout delivers to
-   * this reader, and the copy below covers everything published before, since fanout writes the author's
-   * feed first); the finish is recorded only after every copy succeeded. A rebuild that fails half-way
-   * stays pending, so reads pull until one completes.
-   */
-  private async rebuild(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
-    const started = Date.now();
-    await this.readers.startRebuild(user, now);
-    const windowFloor = windowFloorMs(this.policy, now);
-    const authors = [user, ...following].filter((a) => !pulled.has(a));
-    const limit = Math.max(1, this.policy.followBackfillLimit);
-    let floor = 0;
-    const ts = now * 1000;
-    for (let i = 0; i < authors.length; i += REBUILD_CONCURRENCY) {
-      await Promise.all(
-        authors.slice(i, i + REBUILD_CONCURRENCY).map(async (author) => {
-          const page = await this.timelines.readUserFeed(author, null, windowFloor, limit);
-          if (page.rows.length > 0) {
-            await this.timelines.appendHomeMany(user, page.rows, ts, (r) => homeTtlSeconds(this.policy, r.ms, now), this.policy.concurrency);
-          }
-          const oldest = page.rows[page.rows.length - 1];
-          if (!page.exhausted && oldest) floor = Math.max(floor, oldest.ms);
-        }),
-      );
-    }
-    await this.readers.finishRebuild(user, now, floor);
-    this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
   }
 
   /** At most FOLLOW_LIMIT accounts (enforced on follow): a page never reads an unbounded list. */

@@ -4,22 +4,13 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityInputDto } from '../dto/activity-input.dto';
 import { acceptActivity, validateInput } from '../intake';
 import { ActivityStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
-import { READ_ACTIVITY_STORE } from './activity-cache';
-import { CursorCodec } from './cursor';
-
-export interface Caller {
-  readonly sub: UserId;
-  readonly admin: boolean;
-}
+import { READ_ACTIVITY_STORE } from '../read/activity-cache';
+import { CursorCodec } from '../read/cursor';
+import { assertActsFor, Caller } from './access';
 
 export interface GraphEntry {
   readonly userId: UserId;
   readonly since: string;
-}
-
-/** Acting for another user needs the admin scope (CONTRACT §3). */
-export function assertActsFor(caller: Caller, user: UserId): void {
-  if (caller.sub !== user && !caller.admin) throw new DomainError('FORBIDDEN', `token subject ${caller.sub} may not act for ${user}`);
 }
 
 /**

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { FeedPolicy, isInactive, UserId } from '@app/domain';
+import { HomeMaterializer } from '../home/home-materializer';
+import { READER_STATE_STORE, ReaderState, ReaderStateStore } from '../ports';
+
+/** How often a reader's last-read time is refreshed; fanout only needs day resolution. */
+const LAST_READ_REFRESH_MS = 3_600_000;
+/** Concurrent followee copies while rebuilding a returning reader's timeline. */
+const REBUILD_CONCURRENCY = 16;
+/** A rebuild recorded as started this long ago and never finished has failed; the next read redoes it. */
+const REBUILD_STALE_MS = 30_000;
+
+/** A rebuild started and not (yet) finished: the home timeline may have holes. */
+export const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !== null && (s.rebuiltMs ?? -1) < s.rebuildStartedMs;
+
+/**
+ * The only writes a home read makes (decision in docs/architecture.md: the rebuild stays on the read path,
+ * because handing it to the worker would serve every page by pull until the worker caught up). A first page
+ * (or an opened stream) keeps the reader's home current:
+ * - an inactive reader, or one whose last rebuild never finished and is stale, is rebuilt now;
+ * - a rebuild running in this process is awaited (single flight); one running elsewhere (recent,
+ *   unfinished) makes this page a pull (`materialised: false`), never a read of a half-built timeline;
+ * - an active reader's last-read time is refreshed at most hourly.
+ */
+@Injectable()
+export class ReturningReaders {
+  private readonly log = new Logger(ReturningReaders.name);
+  private readonly policy: FeedPolicy;
+  /** Rebuilds running in this process, by user (concurrent first reads share one). */
+  private readonly rebuilding = new Map<UserId, Promise<void>>();
+
+  constructor(
+    @Inject(APP_CONFIG) cfg: AppConfig,
+    @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
+    private readonly homes: HomeMaterializer,
+  ) {
+    this.policy = cfg.policy;
+  }
+
+  async keepFresh(
+    user: UserId,
+    state: ReaderState,
+    following: ReadonlySet<UserId>,
+    pulled: ReadonlySet<UserId>,
+    now: number,
+  ): Promise<{ state: ReaderState; materialised: boolean }> {
+    const running = this.rebuilding.get(user);
+    const pending = rebuildPending(state);
+    const stale = pending && now - (state.rebuildStartedMs ?? 0) > REBUILD_STALE_MS;
+    if (running || isInactive(this.policy, state.lastReadMs, now) || stale) {
+      await (running ?? this.rebuildOnce(user, following, pulled, now));
+      return { state: await this.readers.get(user), materialised: true };
+    }
+    if (pending) return { state, materialised: false };
+    if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) await this.readers.setLastRead(user, now);
+    return { state, materialised: true };
+  }
+
+  private rebuildOnce(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
+    const run = this.rebuild(user, following, pulled, now).finally(() => this.rebuilding.delete(user));
+    this.rebuilding.set(user, run);
+    return run;
+  }
+
+  /**
+   * Re-materialises the home window from every followee (HomeMaterializer, as a follow does). The start is
+   * recorded together with last-read first (from then on fanout delivers to this reader, and the copies
+   * cover everything published before, since fanout writes the author's feed first); the finish only
+   * after every copy succeeded. A rebuild that fails half-way stays pending, so reads pull until one
+   * completes.
+   */
+  private async rebuild(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
+    const started = Date.now();
+    await this.readers.startRebuild(user, now);
+    const authors = [user, ...following].filter((a) => !pulled.has(a));
+    let floor = 0;
+    for (let i = 0; i < authors.length; i += REBUILD_CONCURRENCY) {
+      const copies = await Promise.all(authors.slice(i, i + REBUILD_CONCURRENCY).map((author) => this.homes.copyRecent(user, author, now * 1000, now, 1)));
+      for (const c of copies) if (!c.complete && c.oldestMs !== null) floor = Math.max(floor, c.oldestMs);
+    }
+    await this.readers.finishRebuild(user, now, floor);
+    this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
+  }
+}

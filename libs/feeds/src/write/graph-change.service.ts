@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { DomainError, GraphChange, UserId } from '@app/domain';
+import { HomeMaterializer } from '../home/home-materializer';
+import { GRAPH_STORE, GraphStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
+import { Heartbeat } from './heartbeat';
+import { PromotionService } from './promotion.service';
+
+/**
+ * A follow-graph change from the follows topic. The graph write is idempotent (the API may already have
+ * made it); the asynchronous part only runs when the edge's current state agrees with the event, so a
+ * stale follow replayed after an unfollow neither backfills nor resurrects anything.
+ */
+@Injectable()
+export class GraphChangeService {
+  private readonly followLimit: number;
+
+  constructor(
+    @Inject(APP_CONFIG) cfg: AppConfig,
+    @Inject(GRAPH_STORE) private readonly graph: GraphStore,
+    @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
+    private readonly promotion: PromotionService,
+    private readonly homes: HomeMaterializer,
+  ) {
+    this.followLimit = cfg.followLimit;
+  }
+
+  async apply(change: GraphChange, heartbeat: Heartbeat): Promise<void> {
+    // FOLLOW_LIMIT holds for Kafka producers too (the API checks it before publishing).
+    if (change.op === 'follow' && !(await this.graph.isFollowing(change.user, change.target))) {
+      if ((await this.graph.followingCount(change.user, this.followLimit)) >= this.followLimit) {
+        throw new DomainError('VALIDATION_FAILED', `${change.user} already follows ${this.followLimit} accounts (FOLLOW_LIMIT)`);
+      }
+    }
+    const { exists } = await this.graph.apply(change);
+    const ts = change.atMs * 1000;
+    if (change.op === 'follow' && exists) {
+      if (await this.promotion.isPulledAuthor(change.target, heartbeat)) await this.graph.addPulledFollow(change.user, change.target, ts);
+      else await this.backfill(change.user, change.target, ts);
+    } else if (change.op === 'unfollow' && !exists) {
+      await this.graph.removePulledFollow(change.user, change.target, ts);
+      await this.homes.removeAuthor(change.user, change.target, ts, Date.now());
+    }
+  }
+
+  /** History comes with a follow; where the copy was cut short, the home floor rises (reads pull below it). */
+  async backfill(user: UserId, author: UserId, tsMicros: number): Promise<void> {
+    const now = Date.now();
+    const copy = await this.homes.copyRecent(user, author, tsMicros, now);
+    if (copy.complete) return;
+    const oldest = copy.oldestMs ?? now;
+    const state = await this.readers.get(user);
+    if (state.homeFloorMs === null || oldest > state.homeFloorMs) await this.readers.setHomeFloor(user, oldest);
+  }
+}

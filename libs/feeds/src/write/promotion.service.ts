@@ -1,0 +1,42 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { FeedPolicy, isHighFollower, UserId } from '@app/domain';
+import { GRAPH_STORE, GraphStore } from '../ports';
+import { Heartbeat } from './heartbeat';
+
+/**
+ * Push vs pull for an author. Crossing FANOUT_HIGH_FOLLOWER_THRESHOLD promotes the author once (sticky):
+ * first every follower gets a pulled_follows row, then the flag is set, then a second pass catches follows
+ * that raced with the first, so at every moment each follower has the author either pushed or pulled.
+ */
+@Injectable()
+export class PromotionService {
+  private readonly log = new Logger(PromotionService.name);
+  private readonly policy: FeedPolicy;
+
+  constructor(
+    @Inject(APP_CONFIG) cfg: AppConfig,
+    @Inject(GRAPH_STORE) private readonly graph: GraphStore,
+  ) {
+    this.policy = cfg.policy;
+  }
+
+  /** Whether `author` is served by pull (promoting them now if they just crossed the threshold). */
+  async isPulledAuthor(author: UserId, heartbeat: Heartbeat): Promise<boolean> {
+    const [flagged, followers] = await Promise.all([this.graph.isHighFollower(author), this.graph.followerCount(author)]);
+    if (flagged) return true;
+    if (!isHighFollower(this.policy, followers)) return false;
+    const ts = Date.now() * 1000;
+    const pass = async (): Promise<void> => {
+      for await (const page of this.graph.followerPages(author, this.policy.chunkSize)) {
+        await Promise.all(page.map((u) => this.graph.addPulledFollow(u, author, ts)));
+        await heartbeat();
+      }
+    };
+    await pass();
+    await this.graph.markHighFollower(author, Date.now());
+    await pass();
+    this.log.log({ author }, 'author promoted to pull-based delivery');
+    return true;
+  }
+}
