@@ -1,11 +1,9 @@
 /**
  * Transient = the backing store or broker is (temporarily) unavailable: retry with backoff, never
- * dead-letter, answer 503 over HTTP. Matched by error name/code so this lib needs neither driver.
+ * dead-letter, answer 503 over HTTP. The Cassandra adapter classifies its driver's errors itself
+ * (libs/storage-cassandra/src/errors.ts) and throws StoreUnavailableError; kafkajs errors are matched by
+ * name here, so this lib needs neither driver.
  */
-const CASSANDRA_TRANSIENT_NAMES = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError']);
-// Cassandra ResponseError codes 0x1000-0x1500: unavailable, overloaded, bootstrapping, truncate,
-// write/read timeout, read/write failure.
-const isTransientResponseCode = (code: unknown): boolean => typeof code === 'number' && code >= 0x1000 && code <= 0x1500 && code !== 0x1400;
 
 // kafkajs errors that say the broker or the network is (temporarily) unreachable or slow, whatever their
 // `retriable` flag (kafkajs marks its timeouts non-retriable, meaning only "do not retry this call in place").
@@ -42,8 +40,6 @@ export function isTransientError(e: unknown): boolean {
   const err = e as { name?: unknown; code?: unknown; retriable?: unknown; transient?: unknown };
   if (err.transient === true) return true;
   if (typeof err.name !== 'string') return false;
-  if (CASSANDRA_TRANSIENT_NAMES.has(err.name)) return true;
-  if (err.name === 'ResponseError') return isTransientResponseCode(err.code);
   if (err.name.startsWith('KafkaJS')) return !isPermanentKafkaError(e);
   return err.name === 'TimeoutError' || err.name === 'StoreUnavailableError';
 }

@@ -9,11 +9,13 @@ import { CassandraHealth } from './cassandra-health';
 import { CassandraNotificationStore } from './cassandra-notification.store';
 import { CassandraReaderStateStore } from './cassandra-reader-state.store';
 import { CassandraTimelineStore } from './cassandra-timeline.store';
+import { classifyingClient } from './errors';
 import { CASSANDRA_CLIENT } from './tokens';
 
+/** A store over the shared client, seeing driver errors classified (errors.ts). */
 const store = (token: symbol, make: (client: Client) => unknown): Provider => ({
   provide: token,
-  useFactory: make,
+  useFactory: (client: Client) => make(classifyingClient(client)),
   inject: [CASSANDRA_CLIENT],
 });
 

@@ -1,6 +1,7 @@
 import { AppConfig } from '@app/config';
 import { ActivityStore, GraphStore, NotificationStore, ReaderStateStore, TimelineStore } from '@app/feeds';
 import { Client } from 'cassandra-driver';
+import { classifyingClient } from './errors';
 import { CassandraActivityStore } from './cassandra-activity.store';
 import { CassandraGraphStore } from './cassandra-graph.store';
 import { CassandraNotificationStore } from './cassandra-notification.store';
@@ -19,7 +20,9 @@ export interface CassandraStores {
  * All stores over one client bound to the application keyspace (tests, scripts, benchmarks).
  * `_cfg` is accepted for symmetry with the module and future per-store tuning.
  */
-export function createCassandraStores(client: Client, _cfg?: Pick<AppConfig, 'cassandra'>): CassandraStores {
+export function createCassandraStores(raw: Client, _cfg?: Pick<AppConfig, 'cassandra'>): CassandraStores {
+  // Stores see driver errors classified (transient = StoreUnavailableError): see errors.ts.
+  const client = classifyingClient(raw);
   return {
     activities: new CassandraActivityStore(client),
     timelines: new CassandraTimelineStore(client),
