@@ -151,26 +151,32 @@ export class FeedsController {
       close: cut,
     });
     reply.hijack();
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    raw.writeHead(200, SSE_HEADERS);
     write('retry: 3000\n\n');
     setup.heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS);
-    if (kind === 'home') {
-      // Opening a home stream counts as reading (CONTRACT v1.1). The connection is already in the hub,
-      // so nothing published meanwhile is lost; a failure here does not stop the stream.
-      try {
-        await this.feeds.startReading(user);
-      } catch (e) {
-        this.log.warn({ user, err: (e as Error).message }, 'stream opened without marking the reader active');
-      }
-    }
+    if (kind === 'home') await this.startReading(user);
     write(': connected\n\n');
   }
+
+  /**
+   * Opening a home stream counts as reading (CONTRACT v1.1). The connection is already in the hub, so
+   * nothing published meanwhile is lost; a failure here does not stop the stream.
+   */
+  private async startReading(user: string): Promise<void> {
+    try {
+      await this.feeds.startReading(user);
+    } catch (e) {
+      this.log.warn({ user, err: (e as Error).message }, 'stream opened without marking the reader active');
+    }
+  }
 }
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
 
 /** An SSE id is one line: ids are validated upstream, this only keeps a stray line break out. */
 const sseId = (id: string): string => id.replace(/[\r\n\0]/g, '');

@@ -93,14 +93,7 @@ export class NotificationReaderService {
     const groupMarks: GroupMarks = { seen: marks.seen, read: marks.read, seenAllMs: state.seenAllMs, readAllMs: state.readAllMs };
     const foldDay = (day: number): NotificationGroup[] => foldGroups(byDay.get(day) ?? [], groupMarks).sort((a, b) => compareNewestFirst(a.latest, b.latest));
 
-    let unseen = 0;
-    let unread = 0;
-    for (const day of countDays) {
-      for (const g of foldDay(day)) {
-        if (!g.seen) unseen++;
-        if (!g.read) unread++;
-      }
-    }
+    const { unseen, unread } = countOpen(countDays.flatMap(foldDay));
 
     const page: GroupView[] = [];
     let budget = NOTIFICATION_HYDRATE_BUDGET;
@@ -173,6 +166,11 @@ export class NotificationReaderService {
     return { ...rest, latest, updated: toIso(updatedMs) };
   }
 }
+
+const countOpen = (groups: readonly NotificationGroup[]): { unseen: number; unread: number } => ({
+  unseen: groups.filter((g) => !g.seen).length,
+  unread: groups.filter((g) => !g.read).length,
+});
 
 const positionOfGroup = (g: GroupView): FeedPosition => ({ ms: Date.parse(g.latest.published), id: g.latest.id });
 
