@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, validateEnv } from '@app/config';
 
@@ -17,10 +15,11 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`fanout-worker: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  const { WorkerModule } = await import('./worker.module');
-  const { FanoutConsumer } = await import('./fanout.consumer');
+  const { createWorkerApp, startWorkerApp } = await import('./worker-app');
+  const { FanoutTransport } = await import('./fanout.transport');
 
-  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule, new FastifyAdapter(), { bufferLogs: true });
+  // Hybrid app: the Kafka transport is its microservice (controllers per topic), health and metrics are HTTP.
+  const app = await createWorkerApp({ bufferLogs: true });
   app.useLogger(app.get(Logger));
   // A contextual Nest logger: nestjs-pino then treats (object, message) correctly.
   const logger = new NestLogger('FanoutWorker');
@@ -39,7 +38,7 @@ async function bootstrap(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     void (async () => {
       try {
-        await app.get(FanoutConsumer).stop();
+        await app.get(FanoutTransport).stop();
         await app.close();
         process.exit(0);
       } catch (e) {
@@ -52,8 +51,8 @@ async function bootstrap(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   const cfg = app.get<AppConfig>(APP_CONFIG);
-  await app.listen(cfg.workerHttpPort, '0.0.0.0');
-  logger.log({ port: cfg.workerHttpPort }, 'fanout worker listening (health, metrics)');
+  await startWorkerApp(app, cfg.workerHttpPort, '0.0.0.0');
+  logger.log({ port: cfg.workerHttpPort, groupId: cfg.kafka.groupId, topics: cfg.kafka.topics }, 'fanout worker consuming; listening (health, metrics)');
 }
 
 bootstrap().catch((e: unknown) => {

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CompressionCodecs, CompressionTypes, KafkaJSNotImplemented } from 'kafkajs';
 import { activityIdFromIdentity, foreignIdentity, toIso } from '@app/domain';
 import { KAFKA_CODECS } from '@app/messaging-kafka';
@@ -37,9 +36,9 @@ beforeAll(async () => {
   requireKcat();
   Object.assign(process.env, env);
   // The config module validates process.env while its file loads: import the worker only now.
-  const { WorkerModule } = await import('../src/worker.module');
-  app = await NestFactory.create<NestFastifyApplication>(WorkerModule, new FastifyAdapter(), { logger: ['error'] });
-  await app.listen(port, '127.0.0.1');
+  const { createWorkerApp, startWorkerApp } = await import('../src/worker-app');
+  app = await createWorkerApp({ logger: ['error'] });
+  await startWorkerApp(app, port, '127.0.0.1');
   fx = await openFixtures(cfg);
 });
 
