@@ -3,3 +3,4 @@ export * from './test-config';
 export * from './fakes';
 export * from './prng';
 export * from './prometheus';
+export * from './contracts';

@@ -1,3 +1,4 @@
+import { bucketOf, bucketsDescending, dayNumber, HOME_BUCKET_MS, MAX_FUTURE_SKEW_MS, toIso, USER_FEED_BUCKET_MS } from '@app/domain';
 import type { Activity, FeedPosition, GraphChange, NotificationEntry, UserId } from '@app/domain';
 import type {
   ActivityStore,
@@ -19,8 +20,29 @@ import type {
 /**
  * In-memory versions of the ports in libs/feeds/src/ports.ts for unit tests. They mirror the Cassandra
  * semantics that the application relies on: upserts, last-write-wins by write timestamp (a delete wins a
- * tie), `put` never touching the `deleted` flag, and newest-first slices. TTLs are recorded, not enforced.
+ * tie), `put` never touching the `deleted` flag, and newest-first slices. TTLs are recorded, not enforced,
+ * except that a write whose TTL is below one second is skipped, as the Cassandra stores do. The store
+ * contracts in ../contracts run against both these fakes and Cassandra, so keep them passing.
  */
+
+/** Like storage-cassandra's ttlOrNull: a TTL that floors below one second means the write is skipped. */
+const liveTtl = (ttlSeconds: number): boolean => Math.floor(ttlSeconds) >= 1;
+
+/** What Cassandra reads back: `published` at ms precision, empty `to` absent, `extra` through JSON. */
+function stored(a: Activity): Activity {
+  const { target, to, foreignId, extra } = a;
+  return {
+    id: a.id,
+    actor: a.actor,
+    type: a.type,
+    object: a.object,
+    published: toIso(Date.parse(a.published)),
+    ...(target !== undefined ? { target } : {}),
+    ...(to !== undefined && to.length > 0 ? { to: [...to] } : {}),
+    ...(foreignId !== undefined ? { foreignId } : {}),
+    ...(extra !== undefined ? { extra: JSON.parse(JSON.stringify(extra)) as Record<string, unknown> } : {}),
+  };
+}
 
 const newestFirst = (a: FeedPosition, b: FeedPosition): number =>
   a.ms !== b.ms ? b.ms - a.ms : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
@@ -46,18 +68,22 @@ export class InMemoryActivityStore implements ActivityStore {
   }
 
   async put(activity: Activity, acceptedMs: number, ttlSeconds: number): Promise<void> {
-    if (ttlSeconds <= 0) throw new Error(`put(${activity.id}) with ttl ${ttlSeconds}`);
+    if (!liveTtl(ttlSeconds)) return;
     const prev = this.rows.get(activity.id);
+    // Written with timestamp acceptedMs*1000: an older put loses to a newer one (a marker row has no body).
+    if (prev && prev.activity.type !== '' && prev.acceptedMs > acceptedMs) return;
     // Like the Cassandra row: put never touches `deleted_by`; deleted = its own actor deleted it.
     const deletedBy = prev?.deletedBy ?? [];
-    this.rows.set(activity.id, { activity, acceptedMs, deleted: deletedBy.includes(activity.actor), deletedBy });
+    this.rows.set(activity.id, { activity: stored(activity), acceptedMs, deleted: deletedBy.includes(activity.actor), deletedBy });
     this.ttls.set(activity.id, ttlSeconds);
   }
 
-  async markDeleted(id: string, actor: UserId, _tsMicros: number, _ttlSeconds: number): Promise<void> {
+  async markDeleted(id: string, actor: UserId, _tsMicros: number, ttlSeconds: number): Promise<void> {
+    if (!liveTtl(ttlSeconds)) return;
     const prev = this.rows.get(id);
     const activity: Activity = prev?.activity ?? { id, actor: '', type: '', object: '', published: '' };
-    const deletedBy = [...new Set([...(prev?.deletedBy ?? []), actor])];
+    // deleted_by is a set<text>: sorted, no duplicates.
+    const deletedBy = [...new Set([...(prev?.deletedBy ?? []), actor])].sort();
     this.rows.set(id, { activity, acceptedMs: prev?.acceptedMs ?? 0, deleted: activity.actor !== '' && deletedBy.includes(activity.actor), deletedBy });
   }
 }
@@ -69,25 +95,33 @@ interface Cell {
   readonly ttl: number;
 }
 
+/** Rows are keyed by (published, id), like the clustering key: the same id at another ms is another row. */
+const rowKey = (p: FeedPosition): string => `${p.ms}\u0000${p.id}`;
+
+/** storage-cassandra's MAX_BUCKET_WAVE: buckets read at once while skipping empty ones. */
+const MAX_BUCKET_WAVE = 8;
+
 /** A set of feeds keyed by owner, with per-row last-write-wins timestamps. */
 class LwwFeeds {
   private readonly feeds = new Map<string, Map<string, Cell>>();
   writes = 0;
 
+  constructor(private readonly bucketMs: number) {}
+
   upsert(owner: string, ref: FeedRef, ts: number, ttl: number): void {
-    if (ttl <= 0) throw new Error(`append to ${owner} with ttl ${ttl}`);
+    if (!liveTtl(ttl)) return;
     this.writes++;
     const feed = this.feed(owner);
-    const prev = feed.get(ref.id);
+    const prev = feed.get(rowKey(ref));
     if (prev && prev.ts >= ts && !(prev.live && prev.ts === ts)) return;
-    feed.set(ref.id, { ref: { ms: ref.ms, id: ref.id, actor: ref.actor }, ts, live: true, ttl });
+    feed.set(rowKey(ref), { ref: { ms: ref.ms, id: ref.id, actor: ref.actor }, ts, live: true, ttl });
   }
 
   remove(owner: string, ref: FeedRef, ts: number): void {
     const feed = this.feed(owner);
-    const prev = feed.get(ref.id);
+    const prev = feed.get(rowKey(ref));
     if (prev && prev.ts > ts) return;
-    feed.set(ref.id, { ref, ts, live: false, ttl: 0 });
+    feed.set(rowKey(ref), { ref: { ms: ref.ms, id: ref.id, actor: ref.actor }, ts, live: false, ttl: 0 });
   }
 
   rows(owner: string): FeedRef[] {
@@ -95,13 +129,39 @@ class LwwFeeds {
   }
 
   cell(owner: string, id: string): Cell | undefined {
-    return this.feeds.get(owner)?.get(id);
+    return [...(this.feeds.get(owner)?.values() ?? [])].find((c) => c.ref.id === id);
   }
 
+  /**
+   * Like storage-cassandra's readBucketed, including when `exhausted` is reported: buckets are walked
+   * newest first in waves (one, doubling over empty buckets up to MAX_BUCKET_WAVE, back to one after a
+   * wave that found rows), each bucket yielding at most the rows still missing plus one; the walk stops
+   * once `limit` rows are found, and `exhausted` is true only if every bucket down to the floor was read
+   * and none yielded a row beyond the page. (Unlike Cassandra, a null `before` also sees rows beyond the
+   * allowed future skew.)
+   */
   slice(owner: string, before: FeedPosition | null, floorMs: number, limit: number): SlicePage {
+    if (limit <= 0) return { rows: [], exhausted: false };
     const all = this.rows(owner).filter((r) => olderThan(r, before) && r.ms >= floorMs);
-    const rows = all.slice(0, limit);
-    return { rows, exhausted: all.length <= limit };
+    const startMs = before ? before.ms : Math.max(Date.now() + MAX_FUTURE_SKEW_MS, all[0]?.ms ?? floorMs);
+    const buckets = startMs >= floorMs ? bucketsDescending(startMs, floorMs, this.bucketMs) : [];
+    const perBucket = new Map<number, number>();
+    for (const r of all) {
+      const b = bucketOf(r.ms, this.bucketMs);
+      perBucket.set(b, (perBucket.get(b) ?? 0) + 1);
+    }
+    let found = 0;
+    let next = 0;
+    let wave = 1;
+    while (next < buckets.length && found < limit) {
+      const slice = buckets.slice(next, next + wave);
+      const want = limit + 1 - found;
+      const got = slice.reduce((n, b) => n + Math.min(perBucket.get(b) ?? 0, want), 0);
+      found += got;
+      next += slice.length;
+      wave = got > 0 ? 1 : Math.min(wave * 2, MAX_BUCKET_WAVE);
+    }
+    return { rows: all.slice(0, limit), exhausted: found <= limit && next >= buckets.length };
   }
 
   private feed(owner: string): Map<string, Cell> {
@@ -115,8 +175,8 @@ class LwwFeeds {
 }
 
 export class InMemoryTimelineStore implements TimelineStore {
-  readonly user = new LwwFeeds();
-  readonly home = new LwwFeeds();
+  readonly user = new LwwFeeds(USER_FEED_BUCKET_MS);
+  readonly home = new LwwFeeds(HOME_BUCKET_MS);
 
   async appendUserFeed(ref: FeedRef, tsMicros: number, ttlSeconds: number): Promise<void> {
     this.user.upsert(ref.actor, ref, tsMicros, ttlSeconds);
@@ -131,10 +191,7 @@ export class InMemoryTimelineStore implements TimelineStore {
     for (const u of userIds) this.home.upsert(u, ref, tsMicros, ttlSeconds);
   }
   async appendHomeMany(userId: UserId, refs: readonly FeedRef[], tsMicros: number, ttlOf: (ref: FeedRef) => number, _concurrency: number): Promise<void> {
-    for (const r of refs) {
-      const ttl = ttlOf(r);
-      if (ttl > 0) this.home.upsert(userId, r, tsMicros, ttl);
-    }
+    for (const r of refs) this.home.upsert(userId, r, tsMicros, ttlOf(r));
   }
   async removeHome(userIds: readonly UserId[], ref: FeedRef, tsMicros: number, _concurrency: number): Promise<void> {
     for (const u of userIds) this.home.remove(u, ref, tsMicros);
@@ -166,7 +223,8 @@ export class InMemoryGraphStore implements GraphStore {
   private readonly follows = new Map<string, Edge>();
   private readonly mutes = new Map<string, Edge>();
   readonly highFollowers = new Map<UserId, number>();
-  private readonly pulled = new Map<UserId, Set<UserId>>();
+  /** pulled_follows cells: last-write-wins by timestamp, a delete winning a tie. */
+  private readonly pulled = new Map<UserId, Map<UserId, { ts: number; live: boolean }>>();
   /** Every addPulledFollow call, in order (user, author). */
   readonly pulledAdds: [UserId, UserId][] = [];
 
@@ -178,7 +236,8 @@ export class InMemoryGraphStore implements GraphStore {
     const wantExists = change.op === 'follow' || change.op === 'mute';
     // Newest change wins; at equal timestamps the delete (tombstone) wins, like Cassandra.
     const wins = !before || change.atMs > before.atMs || (change.atMs === before.atMs && !wantExists);
-    if (wins) table.set(key, { exists: wantExists, atMs: change.atMs, sinceMs: wantExists ? (before?.exists ? before.sinceMs : change.atMs) : 0 });
+    // A winning follow rewrites `since` (the Cassandra row's `since` cell carries the same timestamp).
+    if (wins) table.set(key, { exists: wantExists, atMs: change.atMs, sinceMs: wantExists ? change.atMs : 0 });
     const exists = table.get(key)?.exists ?? false;
     return { exists, changed: exists !== (before?.exists ?? false) };
   }
@@ -223,20 +282,30 @@ export class InMemoryGraphStore implements GraphStore {
   async markHighFollower(author: UserId, sinceMs: number): Promise<void> {
     if (!this.highFollowers.has(author)) this.highFollowers.set(author, sinceMs);
   }
-  async addPulledFollow(user: UserId, author: UserId, _tsMicros: number): Promise<void> {
+  async addPulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void> {
     this.pulledAdds.push([user, author]);
-    let s = this.pulled.get(user);
-    if (!s) {
-      s = new Set();
-      this.pulled.set(user, s);
-    }
-    s.add(author);
+    const cells = this.pulledOf(user);
+    const prev = cells.get(author);
+    if (prev && (prev.ts > tsMicros || (prev.ts === tsMicros && !prev.live))) return;
+    cells.set(author, { ts: tsMicros, live: true });
   }
-  async removePulledFollow(user: UserId, author: UserId, _tsMicros: number): Promise<void> {
-    this.pulled.get(user)?.delete(author);
+  async removePulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void> {
+    const cells = this.pulledOf(user);
+    const prev = cells.get(author);
+    if (prev && prev.ts > tsMicros) return;
+    cells.set(author, { ts: tsMicros, live: false });
   }
   async pulledFollows(user: UserId): Promise<UserId[]> {
-    return [...(this.pulled.get(user) ?? [])].sort();
+    return [...(this.pulled.get(user) ?? [])].filter(([, c]) => c.live).map(([a]) => a).sort();
+  }
+
+  private pulledOf(user: UserId): Map<UserId, { ts: number; live: boolean }> {
+    let cells = this.pulled.get(user);
+    if (!cells) {
+      cells = new Map();
+      this.pulled.set(user, cells);
+    }
+    return cells;
   }
 
   followersOf(user: UserId): UserId[] {
@@ -276,66 +345,99 @@ export class InMemoryReaderStateStore implements ReaderStateStore {
     }
     return out;
   }
+  /** Watermarks are written with timestamp ms*1000, so they only move forward (see user-state.cql). */
   async setLastRead(user: UserId, ms: number): Promise<void> {
-    this.states.set(user, { ...(await this.get(user)), lastReadMs: ms });
+    const s = await this.get(user);
+    this.states.set(user, { ...s, lastReadMs: Math.max(s.lastReadMs ?? ms, ms) });
   }
   async setHomeFloor(user: UserId, ms: number): Promise<void> {
     this.states.set(user, { ...(await this.get(user)), homeFloorMs: ms });
   }
   async startRebuild(user: UserId, ms: number): Promise<void> {
     const s = await this.get(user);
-    this.states.set(user, { ...s, lastReadMs: Math.max(s.lastReadMs ?? 0, ms), rebuildStartedMs: ms });
+    this.states.set(user, { ...s, lastReadMs: Math.max(s.lastReadMs ?? ms, ms), rebuildStartedMs: Math.max(s.rebuildStartedMs ?? ms, ms) });
   }
   async finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void> {
     this.states.set(user, { ...(await this.get(user)), rebuiltMs: startedMs, homeFloorMs: floorMs });
   }
   async markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void> {
     const s = await this.get(user);
-    this.states.set(user, kind === 'seen' ? { ...s, seenAllMs: Math.max(s.seenAllMs, ms) } : { ...s, readAllMs: Math.max(s.readAllMs, ms) });
+    // Marking all read marks all seen too.
+    const seen = { ...s, seenAllMs: Math.max(s.seenAllMs, ms) };
+    this.states.set(user, kind === 'seen' ? seen : { ...seen, readAllMs: Math.max(s.readAllMs, ms) });
   }
 }
 
-const dayOf = (ms: number): number => Number(new Date(ms).toISOString().slice(0, 10).replace(/-/g, ''));
+interface NotificationCell {
+  readonly entry: NotificationEntry;
+  readonly ts: number;
+  readonly live: boolean;
+}
 
+/**
+ * notification_log rows keyed by (day, published, id), last-write-wins by `tsMicros` (a remove wins a
+ * tie), plus the notification_days index, which is never deleted from: a day whose entries were all
+ * removed is still listed and reads as empty. Marks are written with timestamp ms*1000 (they only move
+ * forward), and marking read marks seen too.
+ */
 export class InMemoryNotificationStore implements NotificationStore {
-  private readonly logs = new Map<UserId, Map<string, NotificationEntry>>();
+  private readonly logs = new Map<UserId, Map<string, NotificationCell>>();
+  private readonly dayIndex = new Map<UserId, Set<number>>();
   private readonly markMaps = new Map<UserId, { seen: Map<string, number>; read: Map<string, number> }>();
 
-  async append(recipients: readonly UserId[], entry: NotificationEntry, ttlSeconds: number, _tsMicros: number): Promise<void> {
-    if (ttlSeconds <= 0) throw new Error(`notification append with ttl ${ttlSeconds}`);
-    for (const r of recipients) this.log(r).set(entry.id, entry);
+  async append(recipients: readonly UserId[], entry: NotificationEntry, ttlSeconds: number, tsMicros: number): Promise<void> {
+    if (!liveTtl(ttlSeconds)) return;
+    const copy: NotificationEntry = { ms: entry.ms, id: entry.id, actor: entry.actor, type: entry.type, object: entry.object, receivedMs: entry.receivedMs };
+    for (const r of recipients) {
+      const log = this.log(r);
+      const prev = log.get(rowKey(entry));
+      if (!(prev && (prev.ts > tsMicros || (prev.ts === tsMicros && !prev.live)))) log.set(rowKey(entry), { entry: copy, ts: tsMicros, live: true });
+      let days = this.dayIndex.get(r);
+      if (!days) {
+        days = new Set();
+        this.dayIndex.set(r, days);
+      }
+      days.add(dayNumber(entry.ms));
+    }
   }
-  async remove(recipients: readonly UserId[], ref: FeedPosition, _tsMicros: number): Promise<void> {
-    for (const r of recipients) this.log(r).delete(ref.id);
+  async remove(recipients: readonly UserId[], ref: FeedPosition, tsMicros: number): Promise<void> {
+    for (const r of recipients) {
+      const log = this.log(r);
+      const prev = log.get(rowKey(ref));
+      if (prev && prev.ts > tsMicros) continue;
+      const entry = prev?.entry ?? { ms: ref.ms, id: ref.id, actor: '', type: '', object: '', receivedMs: 0 };
+      log.set(rowKey(ref), { entry, ts: tsMicros, live: false });
+    }
   }
   async days(user: UserId, floorDay: number, ceilingDay: number, limit: number): Promise<number[]> {
-    const days = new Set([...this.log(user).values()].map((e) => dayOf(e.ms)).filter((d) => d >= floorDay && d <= ceilingDay));
-    return [...days].sort((a, b) => b - a).slice(0, limit);
+    const days = [...(this.dayIndex.get(user) ?? [])].filter((d) => d >= floorDay && d <= ceilingDay);
+    return days.sort((a, b) => b - a).slice(0, limit);
   }
   async readDay(user: UserId, day: number, limit: number): Promise<NotificationEntry[]> {
-    return [...this.log(user).values()].filter((e) => dayOf(e.ms) === day).sort(newestFirst).slice(0, limit);
+    return this.entries(user).filter((e) => dayNumber(e.ms) === day).slice(0, limit);
   }
   async marks(user: UserId, groupIds: readonly string[]): Promise<{ seen: Map<string, number>; read: Map<string, number> }> {
     const m = this.markMaps.get(user);
     const only = (src: Map<string, number> | undefined): Map<string, number> => new Map([...(src ?? [])].filter(([g]) => groupIds.includes(g)));
     return { seen: only(m?.seen), read: only(m?.read) };
   }
-  async mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number, _ttlSeconds: number): Promise<void> {
+  async mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number, ttlSeconds: number): Promise<void> {
+    if (!liveTtl(ttlSeconds)) return;
     let m = this.markMaps.get(user);
     if (!m) {
       m = { seen: new Map(), read: new Map() };
       this.markMaps.set(user, m);
     }
-    const target = kind === 'seen' ? m.seen : m.read;
-    for (const g of groupIds) target.set(g, Math.max(target.get(g) ?? 0, ms));
+    const targets = kind === 'seen' ? [m.seen] : [m.seen, m.read];
+    for (const target of targets) for (const g of groupIds) target.set(g, Math.max(target.get(g) ?? ms, ms));
   }
 
   /** Test helper: the entries in `user`'s notification log, newest first. */
   entries(user: UserId): NotificationEntry[] {
-    return [...this.log(user).values()].sort(newestFirst);
+    return [...this.log(user).values()].filter((c) => c.live).map((c) => c.entry).sort(newestFirst);
   }
 
-  private log(user: UserId): Map<string, NotificationEntry> {
+  private log(user: UserId): Map<string, NotificationCell> {
     let l = this.logs.get(user);
     if (!l) {
       l = new Map();
