@@ -155,6 +155,20 @@ describe('delete right after post (CONTRACT v1.1)', () => {
     await commands.delete(caller, posted.id); // and again: still 202, idempotent
   });
 
+  it('publishing needs Kafka only: with the activity store unavailable, a post is still accepted and published', async () => {
+    const events = new ScriptedPublisher();
+    const down = new Proxy(stores.activities, {
+      get(target, prop, recv) {
+        if (prop === 'put') return async () => Promise.reject(new StoreUnavailableError('cassandra', 'injected: no host available'));
+        return Reflect.get(target, prop, recv) as unknown;
+      },
+    });
+    const commands = new CommandsService(cfg, new CursorCodec(cfg.jwtSecret ?? 'x'.repeat(16)), down, stores.graph, events);
+    const alice = u('outage');
+    const posted = await commands.publish({ sub: alice, admin: false }, { actor: alice, type: 'post', object: 'note:outage' });
+    expect(events.sent).toEqual([`activity:${posted.id}`]);
+  });
+
   it('an id that was never accepted is 404, and another user may not delete', async () => {
     const { commands } = services();
     const alice = u('owner');

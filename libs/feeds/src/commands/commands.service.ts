@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Activity, DomainError, FeedPolicy, GraphOp, toIso, ttlSecondsUntil, UserId } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { ActivityInputDto } from '../dto/activity-input.dto';
-import { acceptActivity, validateInput } from '../intake';
+import { ActivityInputDto } from '@app/wire';
+import { acceptActivity } from '../intake';
+import { isTransientError } from '../transient';
 import { ActivityStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
 import { READ_ACTIVITY_STORE } from '../read/activity-cache';
 import { CursorCodec } from '../read/cursor';
@@ -20,6 +21,7 @@ export interface GraphEntry {
  */
 @Injectable()
 export class CommandsService {
+  private readonly log = new Logger(CommandsService.name);
   private readonly policy: FeedPolicy;
   private readonly followLimit: number;
 
@@ -35,24 +37,24 @@ export class CommandsService {
   }
 
   /**
-   * The activity row is stored before the event is published, so its id is deletable the moment the
-   * 202 is sent (CONTRACT v1.1), before the worker has fanned it out. The row alone shows in no feed:
-   * feeds list only what the worker wrote, and the worker skips an activity its actor already deleted.
+   * The activity row is stored before the event is published, so its id is deletable the moment the 202
+   * is sent (CONTRACT v1.1), before the worker has fanned it out. The row alone shows in no feed: feeds list
+   * only what the worker wrote, and the worker skips an activity its actor already deleted. Publishing
+   * needs Kafka only: while Cassandra is unavailable the row is skipped (the worker writes it anyway), and
+   * only a delete in that window answers 404 (or 503, Cassandra being down).
+   * REST ids cannot collide across actors (a foreignId id hashes the actor), so no ownership read is needed.
    */
-  async publish(caller: Caller, body: unknown): Promise<Activity> {
-    const input = validateInput(ActivityInputDto, body);
+  async publish(caller: Caller, input: ActivityInputDto): Promise<Activity> {
     assertActsFor(caller, input.actor);
     const now = Date.now();
     const activity = acceptActivity(input, { nowMs: now, defaultPublishedMs: now, policy: this.policy });
-    const existing = await this.activities.get(activity.id);
-    if (existing && existing.activity.type !== '' && existing.activity.actor !== activity.actor) {
-      throw new DomainError('FORBIDDEN', `activity ${activity.id} belongs to another actor`);
+    try {
+      await this.activities.put(activity, now, ttlSecondsUntil(Date.parse(activity.published), this.policy.retentionDays, now));
+    } catch (e) {
+      if (!isTransientError(e)) throw e;
+      this.log.warn({ id: activity.id, err: (e as Error).message }, 'activity row not stored before publishing (Cassandra unavailable)');
     }
-    const ttl = ttlSecondsUntil(Date.parse(activity.published), this.policy.retentionDays, now);
-    // A resend of an identified activity keeps the first acceptance (its write timestamp).
-    const acceptedMs = existing && existing.activity.type !== '' ? existing.acceptedMs : now;
-    if (!existing || existing.activity.type === '') await this.activities.put(activity, acceptedMs, ttl);
-    await this.events.publishActivity(activity, acceptedMs);
+    await this.events.publishActivity(activity, now);
     return activity;
   }
 
