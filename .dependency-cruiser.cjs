@@ -37,11 +37,18 @@ module.exports = {
       to: { path: '^libs/', pathNot: '^libs/(config|domain)/' },
     },
     {
+      name: 'wire-only-to-domain',
+      severity: 'error',
+      comment: 'libs/wire holds the DTOs that cross the wire (REST and Kafka); of the libs it may import only libs/domain, so that the API, the Kafka intake and feeds can all share it.',
+      from: { path: '^libs/wire/src/' },
+      to: { path: '^libs/', pathNot: '^libs/(wire|domain)/' },
+    },
+    {
       name: 'feeds-only-to-config-domain',
       severity: 'error',
-      comment: 'libs/feeds holds the feed logic behind ports; of the libs it may import only libs/config and libs/domain, never an adapter (messaging-kafka, storage-cassandra, observability). Adapters implement its ports, not the other way round.',
+      comment: 'libs/feeds holds the feed logic behind ports; of the libs it may import only libs/config, libs/wire and libs/domain, never an adapter (messaging-kafka, storage-cassandra, observability). Adapters implement its ports, not the other way round.',
       from: { path: '^libs/feeds/src/' },
-      to: { path: '^libs/', pathNot: '^libs/(feeds|config|domain)/' },
+      to: { path: '^libs/', pathNot: '^libs/(feeds|config|wire|domain)/' },
     },
     {
       name: 'no-adapter-to-adapter',

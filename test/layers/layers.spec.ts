@@ -1,7 +1,7 @@
 // The layer rules in .dependency-cruiser.cjs can fail, and the real tree passes them.
 //
 // Each file under test/layers/fixtures/ named uses-*.ts or cycle-*.ts breaks exactly one rule; the other fixture files
-// are allowed imports (Node core from domain, config -> domain, feeds -> config/domain, adapter -> feeds/config/domain,
+// are allowed imports (Node core from domain, config -> domain, feeds -> config/wire/domain, wire -> domain, adapter -> feeds/config/domain,
 // app -> adapters, a test helper -> anything), so the expected list below is the whole list, and an allowed import that a
 // rule flagged would fail it too. dependency-cruiser's API runs in a child process (test/layers/cruise.mjs) since it is
 // an ES module with top-level await, which jest's CommonJS module system cannot load.
@@ -34,6 +34,7 @@ const RULES = [
   'no-circular',
   'domain-only-node-core',
   'config-only-to-domain',
+  'wire-only-to-domain',
   'feeds-only-to-config-domain',
   'no-adapter-to-adapter',
   'no-app-to-app',
@@ -72,6 +73,7 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
         'domain-only-node-core: libs/domain/src/uses-npm-type.ts -> node_modules/kafkajs/index.js',
         'domain-only-node-core: libs/domain/src/uses-lib.ts -> libs/config/src/index.ts',
         'config-only-to-domain: libs/config/src/uses-feeds.ts -> libs/feeds/src/index.ts',
+        'wire-only-to-domain: libs/wire/src/uses-feeds.ts -> libs/feeds/src/index.ts',
         'feeds-only-to-config-domain: libs/feeds/src/uses-adapter.ts -> libs/storage-cassandra/src/index.ts',
         'no-adapter-to-adapter: libs/storage-cassandra/src/uses-kafka.ts -> libs/messaging-kafka/src/index.ts',
         'no-adapter-to-adapter: libs/observability/src/uses-storage.ts -> libs/storage-cassandra/src/index.ts',

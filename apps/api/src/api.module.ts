@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@app/config';
 import { ReadModule } from '@app/feeds';
@@ -11,6 +11,7 @@ import { FeedsController } from './controllers/feeds.controller';
 import { GraphController } from './controllers/graph.controller';
 import { AuthGuard } from './http/auth';
 import { ErrorFilter } from './http/error.filter';
+import { WireValidationPipe } from './http/validation.pipe';
 import { RateLimiter, RateLimitGuard } from './http/rate-limit.guard';
 import { LiveHub } from './live/live-hub';
 
@@ -45,6 +46,7 @@ import { LiveHub } from './live/live-hub';
     { provide: APP_GUARD, useExisting: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
+    { provide: APP_PIPE, useClass: WireValidationPipe },
   ],
 })
 export class ApiModule {}

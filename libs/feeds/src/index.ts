@@ -1,5 +1,4 @@
 export * from './ports';
-export * from './dto/activity-input.dto';
 export * from './intake';
 export * from './transient';
 export * from './home/home-materializer';

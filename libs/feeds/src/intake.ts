@@ -1,11 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
 import {
   Activity,
   activityIdFromIdentity,
   DomainError,
   FeedPolicy,
-  FieldProblem,
   foreignIdentity,
   MAX_FUTURE_SKEW_MS,
   newActivityId,
@@ -13,57 +10,7 @@ import {
   retentionFloorMs,
   toIso,
 } from '@app/domain';
-import { ActivityInputDto, ActivityRecordDto } from './dto/activity-input.dto';
-
-function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
-  return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own: FieldProblem[] = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
-    return [...own, ...flatten(e.children ?? [], field)];
-  });
-}
-
-/** Deeper JSON than any activity needs; the walk below is iterative, so hostile depth cannot overflow. */
-export const MAX_JSON_DEPTH = 32;
-
-/**
- * Rejects input that the transformer must never see: nesting beyond MAX_JSON_DEPTH (it recurses and
- * would overflow the stack) and prototype-polluting keys (which it would silently drop). The same check
- * runs for REST bodies and Kafka records, so both paths refuse the same inputs.
- */
-function assertShape(raw: object): void {
-  const stack: [unknown, number][] = [[raw, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > MAX_JSON_DEPTH) throw new DomainError('VALIDATION_FAILED', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    for (const key of Object.keys(v)) {
-      const child = (v as Record<string, unknown>)[key];
-      // The same keys Fastify's JSON parser refuses: `__proto__`, and `constructor` carrying `prototype`.
-      const poisoned = key === '__proto__' || (key === 'constructor' && typeof child === 'object' && child !== null && 'prototype' in child);
-      if (poisoned) throw new DomainError('VALIDATION_FAILED', `forbidden key ${JSON.stringify(key)}`, [{ field: key, problems: ['is not allowed'] }]);
-      stack.push([child, depth + 1]);
-    }
-  }
-}
-
-/**
- * Validates an untrusted plain value against a DTO class (whitelist, no unknown fields).
- * Throws VALIDATION_FAILED listing every offending field.
- */
-export function validateInput<T extends object>(cls: new () => T, raw: unknown): T {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new DomainError('VALIDATION_FAILED', 'body must be a JSON object');
-  }
-  assertShape(raw);
-  const dto = plainToInstance(cls, raw, { enableImplicitConversion: false });
-  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-  if (errors.length > 0) {
-    const fields = flatten(errors);
-    throw new DomainError('VALIDATION_FAILED', fields.map((f) => f.problems.join('; ')).join('; '), fields);
-  }
-  return dto;
-}
+import { ActivityInputDto, ActivityRecordDto } from '@app/wire';
 
 export interface AcceptContext {
   readonly nowMs: number;

@@ -1,7 +1,7 @@
 import { TEST_POLICY } from '@app/testing';
 import { DAY_MS, DomainError, FeedPolicy, MAX_EXTRA_BYTES, parseRfc3339 } from '@app/domain';
-import { ActivityInputDto, ActivityRecordDto } from '../src/dto/activity-input.dto';
-import { acceptActivity, AcceptContext, validateInput } from '../src/intake';
+import { ActivityInputDto, ActivityRecordDto, validateInput } from '@app/wire';
+import { acceptActivity, AcceptContext } from '../src/intake';
 
 const policy: FeedPolicy = TEST_POLICY;
 const NOW = Date.UTC(2024, 5, 1, 12, 0, 0);

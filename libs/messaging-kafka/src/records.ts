@@ -1,5 +1,6 @@
 import { Activity, DomainError, FeedPolicy, GraphChange, MAX_FUTURE_SKEW_MS, parseRfc3339, recordIdentity } from '@app/domain';
-import { acceptActivity, ActivityRecordDto, DeleteRecordDto, FanoutChunk, GraphRecordDto, LiveEvent, validateInput } from '@app/feeds';
+import { acceptActivity, FanoutChunk, LiveEvent } from '@app/feeds';
+import { ActivityRecordDto, DeleteRecordDto, GraphRecordDto, validateInput } from '@app/wire';
 
 /** Why a record was dead-lettered; the `error-code` header. */
 export type PoisonCode = 'NOT_JSON' | 'RECORD_TOO_LARGE' | 'INVALID_RECORD' | 'UNKNOWN_OP' | 'EMPTY_VALUE' | 'ACTOR_MISMATCH' | 'PROCESSING_FAILED';

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Activity } from '@app/domain';
-import { ActivityInputDto, Caller, CommandsService } from '@app/feeds';
+import { Caller, CommandsService } from '@app/feeds';
+import { ActivityInputDto, ActivityParams } from '@app/wire';
 import { CurrentCaller } from '../http/auth';
-import { idParam } from '../http/params';
 import { ActivityDto } from '../http/responses.dto';
 
 @ApiTags('activities')
@@ -15,16 +15,15 @@ export class ActivitiesController {
   /** Validated here, published to Kafka; fanout happens in the worker. 202 = accepted, not yet visible. */
   @Post()
   @HttpCode(202)
-  @ApiBody({ type: ActivityInputDto })
   @ApiAcceptedResponse({ type: ActivityDto })
-  publish(@CurrentCaller() caller: Caller, @Body() body: unknown): Promise<Activity> {
+  publish(@CurrentCaller() caller: Caller, @Body() body: ActivityInputDto): Promise<Activity> {
     return this.commands.publish(caller, body);
   }
 
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ description: 'the delete is accepted; the activity is hidden at once and removed from every feed shortly' })
-  async remove(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {
-    await this.commands.delete(caller, idParam('id', id));
+  async remove(@CurrentCaller() caller: Caller, @Param() p: ActivityParams): Promise<void> {
+    await this.commands.delete(caller, p.id);
   }
 }

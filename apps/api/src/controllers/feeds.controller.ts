@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Activity, DomainError } from '@app/domain';
+import { Activity } from '@app/domain';
 import { assertActsFor, Caller, FeedReaderService, NotificationPage, NotificationReaderService, Page } from '@app/feeds';
 import { AcceptsQueryToken, CurrentCaller } from '../http/auth';
-import { cursorParam, idParam, limitParam } from '../http/params';
-import { ActivityPageDto, MarkGroupsDto, NotificationPageDto } from '../http/responses.dto';
+import { DEFAULT_PAGE_LIMIT, MarkGroupsBody, PageQuery, UserParams } from '@app/wire';
+import { ActivityPageDto, NotificationPageDto } from '../http/responses.dto';
 import { LiveHub } from '../live/live-hub';
 
 /** Idle SSE connections get a comment line this often so proxies keep them open. */
@@ -26,47 +26,41 @@ export class FeedsController {
   ) {}
 
   @Get('user/:userId')
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiOkResponse({ type: ActivityPageDto })
-  user(@Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<Page<Activity>> {
-    return this.feeds.userFeed(idParam('userId', u), limitParam(limit), cursorParam(cursor));
+  user(@Param() p: UserParams, @Query() q: PageQuery): Promise<Page<Activity>> {
+    return this.feeds.userFeed(p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('home/:userId')
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiOkResponse({ type: ActivityPageDto })
-  home(@CurrentCaller() c: Caller, @Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<Page<Activity>> {
-    const user = idParam('userId', u);
-    assertActsFor(c, user);
-    return this.feeds.homeFeed(user, limitParam(limit), cursorParam(cursor));
+  home(@CurrentCaller() c: Caller, @Param() p: UserParams, @Query() q: PageQuery): Promise<Page<Activity>> {
+    assertActsFor(c, p.userId);
+    return this.feeds.homeFeed(p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('notifications/:userId')
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiOkResponse({ type: NotificationPageDto })
-  notificationsPage(@CurrentCaller() c: Caller, @Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<NotificationPage> {
-    const user = idParam('userId', u);
-    assertActsFor(c, user);
-    return this.notifications.list(user, limitParam(limit), cursorParam(cursor));
+  notificationsPage(@CurrentCaller() c: Caller, @Param() p: UserParams, @Query() q: PageQuery): Promise<NotificationPage> {
+    assertActsFor(c, p.userId);
+    return this.notifications.list(p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Post('notifications/:userId/seen')
   @HttpCode(204)
-  @ApiBody({ type: MarkGroupsDto, required: false })
+  @ApiBody({ type: MarkGroupsBody, required: false })
   @ApiNoContentResponse()
-  seen(@CurrentCaller() c: Caller, @Param('userId') u: string, @Body() body: unknown): Promise<void> {
-    return this.mark(c, u, 'seen', body);
+  async seen(@CurrentCaller() c: Caller, @Param() p: UserParams, @Body() body?: MarkGroupsBody): Promise<void> {
+    assertActsFor(c, p.userId);
+    await this.notifications.mark(p.userId, 'seen', body?.groups);
   }
 
   @Post('notifications/:userId/read')
   @HttpCode(204)
-  @ApiBody({ type: MarkGroupsDto, required: false })
+  @ApiBody({ type: MarkGroupsBody, required: false })
   @ApiNoContentResponse()
-  read(@CurrentCaller() c: Caller, @Param('userId') u: string, @Body() body: unknown): Promise<void> {
-    return this.mark(c, u, 'read', body);
+  async read(@CurrentCaller() c: Caller, @Param() p: UserParams, @Body() body?: MarkGroupsBody): Promise<void> {
+    assertActsFor(c, p.userId);
+    await this.notifications.mark(p.userId, 'read', body?.groups);
   }
 
   @Get('home/:userId/stream')
@@ -74,8 +68,8 @@ export class FeedsController {
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'access_token', required: false, type: String })
   @ApiOkResponse({ description: 'events `activity` (data: activity) and `delete` (data: {"id"})' })
-  homeStream(@CurrentCaller() c: Caller, @Param('userId') u: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.stream(c, u, 'home', req, reply);
+  homeStream(@CurrentCaller() c: Caller, @Param() p: UserParams, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.stream(c, p.userId, 'home', req, reply);
   }
 
   @Get('notifications/:userId/stream')
@@ -83,23 +77,8 @@ export class FeedsController {
   @ApiProduces('text/event-stream')
   @ApiQuery({ name: 'access_token', required: false, type: String })
   @ApiOkResponse({ description: 'events `group` (data: notification group)' })
-  notificationStream(@CurrentCaller() c: Caller, @Param('userId') u: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.stream(c, u, 'notifications', req, reply);
-  }
-
-  private async mark(c: Caller, u: string, kind: 'seen' | 'read', body: unknown): Promise<void> {
-    const user = idParam('userId', u);
-    assertActsFor(c, user);
-    let groups: string[] | undefined;
-    if (body !== undefined && body !== null && !(typeof body === 'object' && Object.keys(body).length === 0)) {
-      const g = typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)['groups'] : undefined;
-      const extra = typeof body === 'object' && body !== null ? Object.keys(body).filter((k) => k !== 'groups') : [];
-      if (!Array.isArray(g) || g.length > 1000 || !g.every((x) => typeof x === 'string') || extra.length > 0) {
-        throw new DomainError('VALIDATION_FAILED', 'body must be { "groups": [group ids] } (at most 1000) or empty', [{ field: 'groups', problems: ['must be an array of group id strings'] }]);
-      }
-      groups = g as string[];
-    }
-    await this.notifications.mark(user, kind, groups);
+  notificationStream(@CurrentCaller() c: Caller, @Param() p: UserParams, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.stream(c, p.userId, 'notifications', req, reply);
   }
 
   /**
@@ -108,8 +87,7 @@ export class FeedsController {
    * hub before the first byte is sent (no live event published after `: connected` is missed); what
    * this process buffers for a client is bounded (a client that does not read is cut off).
    */
-  private async stream(c: Caller, u: string, kind: 'home' | 'notifications', req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const user = idParam('userId', u);
+  private async stream(c: Caller, user: string, kind: 'home' | 'notifications', req: FastifyRequest, reply: FastifyReply): Promise<void> {
     assertActsFor(c, user);
     const raw = reply.raw;
     let closed = false;

@@ -1,10 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { GraphOp } from '@app/domain';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Caller, CommandsService } from '@app/feeds';
 import { CurrentCaller } from '../http/auth';
-import { cursorParam, idParam, limitParam } from '../http/params';
+import { DEFAULT_PAGE_LIMIT, PageQuery, UserParams, UserTargetParams } from '@app/wire';
 import { GraphPageDto } from '../http/responses.dto';
+
 
 @ApiTags('graph')
 @ApiBearerAuth()
@@ -15,48 +15,40 @@ export class GraphController {
   @Put('following/:targetId')
   @HttpCode(204)
   @ApiNoContentResponse()
-  follow(@CurrentCaller() c: Caller, @Param('userId') u: string, @Param('targetId') t: string): Promise<void> {
-    return this.change(c, 'follow', u, t);
+  follow(@CurrentCaller() c: Caller, @Param() p: UserTargetParams): Promise<void> {
+    return this.commands.changeGraph(c, 'follow', p.userId, p.targetId);
   }
 
   @Delete('following/:targetId')
   @HttpCode(204)
   @ApiNoContentResponse()
-  unfollow(@CurrentCaller() c: Caller, @Param('userId') u: string, @Param('targetId') t: string): Promise<void> {
-    return this.change(c, 'unfollow', u, t);
+  unfollow(@CurrentCaller() c: Caller, @Param() p: UserTargetParams): Promise<void> {
+    return this.commands.changeGraph(c, 'unfollow', p.userId, p.targetId);
   }
 
   @Put('muted/:targetId')
   @HttpCode(204)
   @ApiNoContentResponse()
-  mute(@CurrentCaller() c: Caller, @Param('userId') u: string, @Param('targetId') t: string): Promise<void> {
-    return this.change(c, 'mute', u, t);
+  mute(@CurrentCaller() c: Caller, @Param() p: UserTargetParams): Promise<void> {
+    return this.commands.changeGraph(c, 'mute', p.userId, p.targetId);
   }
 
   @Delete('muted/:targetId')
   @HttpCode(204)
   @ApiNoContentResponse()
-  unmute(@CurrentCaller() c: Caller, @Param('userId') u: string, @Param('targetId') t: string): Promise<void> {
-    return this.change(c, 'unmute', u, t);
+  unmute(@CurrentCaller() c: Caller, @Param() p: UserTargetParams): Promise<void> {
+    return this.commands.changeGraph(c, 'unmute', p.userId, p.targetId);
   }
 
   @Get('following')
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiOkResponse({ type: GraphPageDto })
-  following(@Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<GraphPageDto> {
-    return this.commands.list('following', idParam('userId', u), limitParam(limit), cursorParam(cursor));
+  following(@Param() p: UserParams, @Query() q: PageQuery): Promise<GraphPageDto> {
+    return this.commands.list('following', p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('followers')
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiOkResponse({ type: GraphPageDto })
-  followers(@Param('userId') u: string, @Query('limit') limit?: unknown, @Query('cursor') cursor?: unknown): Promise<GraphPageDto> {
-    return this.commands.list('followers', idParam('userId', u), limitParam(limit), cursorParam(cursor));
-  }
-
-  private async change(c: Caller, op: GraphOp, u: string, t: string): Promise<void> {
-    await this.commands.changeGraph(c, op, idParam('userId', u), idParam('targetId', t));
+  followers(@Param() p: UserParams, @Query() q: PageQuery): Promise<GraphPageDto> {
+    return this.commands.list('followers', p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 }

@@ -48,10 +48,6 @@ export class GraphPageDto {
   @ApiProperty({ type: String, nullable: true }) next!: string | null;
 }
 
-export class MarkGroupsDto {
-  @ApiPropertyOptional({ type: [String], description: 'group ids; omit the body to mark every group' }) groups?: string[];
-}
-
 export class FieldProblemDto {
   @ApiProperty() field!: string;
   @ApiProperty({ type: [String] }) problems!: string[];
