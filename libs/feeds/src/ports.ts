@@ -19,15 +19,25 @@ export interface SlicePage {
   readonly exhausted: boolean;
 }
 
-export interface StoredActivity {
+/**
+ * A stored activity, or a delete marker: `activity` is null when only deletes were stored for the id (a
+ * delete that arrived before any create). `deletedBy` lists every actor who deleted the id; a create by an
+ * actor in it stays deleted, any other does not.
+ */
+export type StoredActivity = StoredBody | DeleteMarker;
+
+export interface StoredBody {
   readonly activity: Activity;
   readonly acceptedMs: number;
-  /** Deleted by its own actor (the only delete that counts; see `deletedBy`). */
+  /** Deleted by its own actor (the only delete that counts). */
   readonly deleted: boolean;
-  /**
-   * Every actor who deleted this id. A marker row (a delete that arrived before any create) has an empty
-   * `activity.type` and only this; a create by an actor in this list stays deleted, any other does not.
-   */
+  readonly deletedBy: readonly UserId[];
+}
+
+export interface DeleteMarker {
+  readonly activity: null;
+  readonly acceptedMs: 0;
+  readonly deleted: false;
   readonly deletedBy: readonly UserId[];
 }
 

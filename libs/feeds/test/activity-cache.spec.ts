@@ -13,8 +13,8 @@ describe('CachedActivityStore (API hydration cache)', () => {
     const spy = jest.spyOn(store, 'getMany');
     const cache = new CachedActivityStore(store, 5_000, 100);
     await store.put(activity('a'), Date.now(), 3600);
-    expect((await cache.getMany(['a'])).get('a')?.activity.id).toBe('a');
-    expect((await cache.getMany(['a'])).get('a')?.activity.id).toBe('a');
+    expect((await cache.getMany(['a'])).get('a')?.activity?.id).toBe('a');
+    expect((await cache.getMany(['a'])).get('a')?.activity?.id).toBe('a');
     expect(spy).toHaveBeenCalledTimes(1);
     // A delete made by another process (not through this cache) shows once the entry expires.
     await store.markDeleted('a', 'alice', Date.now() * 1000, 3600);

@@ -15,23 +15,29 @@ function fromRow(row: types.Row): StoredActivity {
   const target = row.get('target') as string | null;
   const foreignId = row.get('foreign_id') as string | null;
   const extra = row.get('extra') as string | null;
-  // A marker-only row (deleted before its create arrived) has only id and deleted_by: actor, type,
-  // object and published read as ''.
+  const deletedBy = new Set((row.get('deleted_by') as string[] | null) ?? []);
+  const actor = (row.get('actor') as string | null) ?? '';
+  const type = row.get('type') as string | null;
+  // A marker-only row (deleted before its create arrived; a create always writes `type`). A v1 marker also
+  // holds its deleter in `actor`, with `deleted`.
+  if (type === null) {
+    if (row.get('deleted') === true && actor !== '') deletedBy.add(actor);
+    return { activity: null, acceptedMs: 0, deleted: false, deletedBy: [...deletedBy] };
+  }
   const activity: Activity = {
     id: row.get('id') as string,
-    actor: (row.get('actor') as string | null) ?? '',
-    type: (row.get('type') as string | null) ?? '',
+    actor,
+    type,
     object: (row.get('object') as string | null) ?? '',
-    published: published === null ? '' : toIso(published),
+    published: toIso(published ?? 0),
     ...(target !== null ? { target } : {}),
     ...(recipients !== null && recipients.length > 0 ? { to: recipients } : {}),
     ...(foreignId !== null ? { foreignId } : {}),
     ...(extra !== null ? { extra: JSON.parse(extra) as Record<string, unknown> } : {}),
   };
-  const deletedBy = new Set((row.get('deleted_by') as string[] | null) ?? []);
   // v1 rows: `deleted` set together with `actor` by the delete.
-  if (row.get('deleted') === true && activity.actor !== '') deletedBy.add(activity.actor);
-  return { activity, acceptedMs: dateMs(row.get('accepted_at')) ?? 0, deleted: activity.actor !== '' && deletedBy.has(activity.actor), deletedBy: [...deletedBy] };
+  if (row.get('deleted') === true) deletedBy.add(actor);
+  return { activity, acceptedMs: dateMs(row.get('accepted_at')) ?? 0, deleted: deletedBy.has(actor), deletedBy: [...deletedBy] };
 }
 
 /**
@@ -56,7 +62,7 @@ export class CassandraActivityStore implements ActivityStore {
       const row = rs.first();
       if (row) {
         const stored = fromRow(row);
-        out.set(stored.activity.id, stored);
+        out.set(row.get('id') as string, stored);
       }
     }
     return out;

@@ -64,7 +64,7 @@ export class CommandsService {
    */
   async delete(caller: Caller, id: string): Promise<void> {
     const stored = await this.activities.get(id);
-    if (!stored || stored.activity.type === '') throw new DomainError('NOT_FOUND', `no activity ${id}`);
+    if (!stored?.activity) throw new DomainError('NOT_FOUND', `no activity ${id}`);
     assertActsFor(caller, stored.activity.actor);
     const now = Date.now();
     if (!stored.deleted) await this.activities.markDeleted(id, stored.activity.actor, now * 1000, this.policy.retentionDays * 86_400);

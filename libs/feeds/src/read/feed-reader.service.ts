@@ -179,7 +179,7 @@ export class FeedReaderService {
     const out: Activity[] = [];
     for (const r of rows) {
       const s = found.get(r.id);
-      if (!s || s.deleted || s.activity.type === '' || r.ms < floorMs) continue;
+      if (!s?.activity || s.deleted || r.ms < floorMs) continue;
       out.push(s.activity);
     }
     return out;

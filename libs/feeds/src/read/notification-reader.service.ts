@@ -154,7 +154,7 @@ export class NotificationReaderService {
     const bodies = new Map<string, Activity>();
     const kept = entries.filter((e) => {
       const s = found.get(e.id);
-      if (!s || s.deleted || s.activity.type === '') return false;
+      if (!s?.activity || s.deleted) return false;
       bodies.set(e.id, s.activity);
       return true;
     });

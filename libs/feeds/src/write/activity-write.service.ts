@@ -38,7 +38,7 @@ export class ActivityWriteService {
     // A redelivered create must not resurrect a delete; only the actor's own delete counts (a marker by
     // anyone else, e.g. a delete record for an id not yet stored, never hides this activity).
     if (existing?.deletedBy.includes(activity.actor)) return 'deleted';
-    if (existing && existing.activity.type !== '' && existing.activity.actor !== activity.actor) {
+    if (existing?.activity && existing.activity.actor !== activity.actor) {
       throw new DomainError('FORBIDDEN', `activity ${activity.id} belongs to another actor`);
     }
     const now = Date.now();
@@ -73,12 +73,12 @@ export class ActivityWriteService {
   /** A delete: hide it at once (marker), then remove it from every feed it was written to. */
   async remove(id: string, actor: UserId, atMs: number, heartbeat: Heartbeat): Promise<void> {
     const existing = await this.activities.get(id);
-    if (existing && existing.activity.type !== '' && existing.activity.actor !== actor) {
+    if (existing?.activity && existing.activity.actor !== actor) {
       throw new DomainError('FORBIDDEN', `activity ${id} belongs to another actor`);
     }
     const ts = atMs * 1000;
     await this.activities.markDeleted(id, actor, ts, this.policy.retentionDays * 86_400);
-    if (!existing || existing.activity.type === '') return; // never stored: the marker is all there is to do
+    if (!existing?.activity) return; // never stored: the marker is all there is to do
     const a = existing.activity;
     const ref = refOf(a);
     await this.timelines.removeUserFeed(ref, ts);

@@ -84,7 +84,7 @@ export class DeliveryService {
     const active = await this.activeAmong(chunk.users, now);
     await this.timelines.appendHome(active, chunk.ref, chunk.tsMicros, ttl, this.policy.concurrency);
     this.metrics.delivered(active.length, chunk.users.length - active.length);
-    const body = activity ?? (await this.activities.get(chunk.ref.id))?.activity;
+    const body = activity ?? (await this.activities.get(chunk.ref.id))?.activity ?? undefined;
     if (body && active.length > 0) await this.live.publish({ kind: 'home', op: 'activity', users: active, activity: body });
     this.metrics.chunkDuration(Number(process.hrtime.bigint() - started) / 1e9);
   }

@@ -71,7 +71,7 @@ export class InMemoryActivityStore implements ActivityStore {
     if (!liveTtl(ttlSeconds)) return;
     const prev = this.rows.get(activity.id);
     // Written with timestamp acceptedMs*1000: an older put loses to a newer one (a marker row has no body).
-    if (prev && prev.activity.type !== '' && prev.acceptedMs > acceptedMs) return;
+    if (prev?.activity && prev.acceptedMs > acceptedMs) return;
     // Like the Cassandra row: put never touches `deleted_by`; deleted = its own actor deleted it.
     const deletedBy = prev?.deletedBy ?? [];
     this.rows.set(activity.id, { activity: stored(activity), acceptedMs, deleted: deletedBy.includes(activity.actor), deletedBy });
@@ -81,10 +81,14 @@ export class InMemoryActivityStore implements ActivityStore {
   async markDeleted(id: string, actor: UserId, _tsMicros: number, ttlSeconds: number): Promise<void> {
     if (!liveTtl(ttlSeconds)) return;
     const prev = this.rows.get(id);
-    const activity: Activity = prev?.activity ?? { id, actor: '', type: '', object: '', published: '' };
     // deleted_by is a set<text>: sorted, no duplicates.
     const deletedBy = [...new Set([...(prev?.deletedBy ?? []), actor])].sort();
-    this.rows.set(id, { activity, acceptedMs: prev?.acceptedMs ?? 0, deleted: activity.actor !== '' && deletedBy.includes(activity.actor), deletedBy });
+    this.rows.set(
+      id,
+      prev?.activity
+        ? { activity: prev.activity, acceptedMs: prev.acceptedMs, deleted: deletedBy.includes(prev.activity.actor), deletedBy }
+        : { activity: null, acceptedMs: 0, deleted: false, deletedBy },
+    );
   }
 }
 
