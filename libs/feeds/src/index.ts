@@ -1,6 +1,7 @@
 export * from './ports';
 export * from './intake';
 export * from './transient';
+export * from './resilience';
 export * from './home/home-materializer';
 export * from './write/heartbeat';
 export * from './write/active-reader-cache';

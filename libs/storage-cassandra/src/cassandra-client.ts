@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { StoreUnavailableError } from '@app/feeds';
+import { StoreUnavailableError, withTimeout } from '@app/feeds';
 import { Client, ClientOptions, policies, types } from 'cassandra-driver';
 
 export type CassandraConfig = AppConfig['cassandra'];
@@ -57,19 +57,11 @@ export function createCassandraClient(cfg: CassandraConfig, opts: CassandraClien
  * StoreUnavailableError (transient), never hangs. Used by the readiness endpoint.
  */
 export async function pingCassandra(client: Client, timeoutMs = PING_TIMEOUT_MS): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError('cassandra', `Cassandra did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
     const query = client.execute(PING_CQL, [], { prepare: false, readTimeout: timeoutMs, isIdempotent: true, consistency: types.consistencies.localOne });
-    // The race may settle on the timeout first; keep the late rejection from surfacing as unhandled.
-    query.catch(() => undefined);
-    await Promise.race([query, timeout]);
+    await withTimeout(query, timeoutMs, () => new StoreUnavailableError('cassandra', `Cassandra did not answer within ${timeoutMs} ms`));
   } catch (e) {
     if (e instanceof StoreUnavailableError) throw e;
     throw new StoreUnavailableError('cassandra', `Cassandra is unavailable: ${(e as Error).message}`);
-  } finally {
-    clearTimeout(timer);
   }
 }
