@@ -10,7 +10,7 @@ import { AuthGuard } from './http/auth';
 import { toErrorBody } from './http/error.filter';
 import { RateLimitedError, RateLimiter } from './http/rate-limit.guard';
 
-/** CONTRACT §3: bodies over 64 KiB are refused with 413. */
+/** docs/api.md §2: bodies over 64 KiB are refused with 413. */
 const BODY_LIMIT = 64 * 1024;
 
 export async function createApiApp(): Promise<NestFastifyApplication> {
@@ -53,7 +53,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
 
   const doc = new DocumentBuilder()
     .setTitle('Tideline')
-    .setDescription('Fan-out activity streams: home, user and notification feeds (CONTRACT v1)')
+    .setDescription('Fan-out activity streams: home, user and notification feeds (docs/api.md)')
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();

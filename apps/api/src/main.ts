@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const { createApiApp } = await import('./api.app');
   const app = await createApiApp();
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the stores and
-  // producers, exit 0 (CONTRACT §5). Handled here rather than by enableShutdownHooks(), which re-raises
+  // producers, exit 0 (docs/api.md §4). Handled here rather than by enableShutdownHooks(), which re-raises
   // the signal and so ends the process by signal instead of with code 0.
   let stopping = false;
   const stop = (): void => {

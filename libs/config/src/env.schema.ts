@@ -9,7 +9,7 @@ const toBool = ({ value }: { value: unknown }): unknown =>
 const HOST_PORT_LIST = /^[A-Za-z0-9_.-]+(:\d{1,5})?(,[A-Za-z0-9_.-]+(:\d{1,5})?)*$/;
 
 /**
- * Every environment variable either app reads (CONTRACT §5). Values are validated once at start;
+ * Every environment variable either app reads (docs/api.md §4). Values are validated once at start;
  * an invalid value stops the process with a message naming the variable.
  */
 export class Env {
@@ -49,9 +49,9 @@ export class Env {
   @IsInt() @Min(1) @Max(2048) FANOUT_CONCURRENCY: number = 64;
   @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT: number = 9464;
   @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE: number = 1200;
-  /** Accounts one user may follow (CONTRACT v1.1); bounds the cost of every home page. */
+  /** Accounts one user may follow (docs/api.md); bounds the cost of every home page. */
   @IsInt() @Min(1) @Max(100_000) FOLLOW_LIMIT: number = 5000;
-  /** Open SSE streams per user per API instance (CONTRACT v1.1). */
+  /** Open SSE streams per user per API instance (docs/api.md). */
   @IsInt() @Min(1) @Max(1000) STREAMS_PER_USER: number = 5;
   /** Browser origins allowed to call the API: `*`, a comma-separated list of origins, or `none` (CORS off). */
   @IsString() @Matches(/^(\*|none|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)?$/, { message: 'CORS_ORIGINS must be *, none, or origins like https://app.example.com separated by commas' })

@@ -5,7 +5,7 @@ export const MAX_FOREIGN_ID = 256;
 export const MAX_EXTRA_BYTES = 8 * 1024;
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
-/** An accepted activity (CONTRACT §1); `published` is normalised to millisecond RFC 3339 UTC. */
+/** An accepted activity (docs/api.md §1); `published` is normalised to millisecond RFC 3339 UTC. */
 export interface Activity {
   readonly id: ActivityId;
   readonly actor: UserId;
@@ -38,7 +38,7 @@ export function parseRfc3339(s: string): number | null {
 
 export const toIso = (ms: number): string => new Date(ms).toISOString();
 
-/** Ordering of feeds (CONTRACT §1): newest first by (published, id). */
+/** Ordering of feeds (docs/api.md §1): newest first by (published, id). */
 export interface FeedPosition {
   readonly ms: number;
   readonly id: string;

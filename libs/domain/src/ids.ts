@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** User and object ids (CONTRACT §1): 1-128 chars of A-Z a-z 0-9 _ . : @ - */
+/** User and object ids (docs/api.md §1): 1-128 chars of A-Z a-z 0-9 _ . : @ - */
 export const ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 /** Verbs: 1-64 chars of A-Z a-z 0-9 _ . : - */
 export const VERB_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -51,7 +51,7 @@ export function newActivityId(publishedMs: number): ActivityId {
   return encodeTime(publishedMs) + encodeRandom(randomBytes(10));
 }
 
-/** Identity of an activity with a producer id (CONTRACT §1: actor, foreignId, published). */
+/** Identity of an activity with a producer id (docs/api.md §1: actor, foreignId, published). */
 export const foreignIdentity = (actor: string, foreignId: string, publishedIso: string): string[] => [
   'fid',
   actor,
@@ -59,7 +59,7 @@ export const foreignIdentity = (actor: string, foreignId: string, publishedIso: 
   publishedIso,
 ];
 
-/** Identity of a Kafka record that carries neither id nor foreignId (CONTRACT §1). */
+/** Identity of a Kafka record that carries neither id nor foreignId (docs/api.md §1). */
 export const recordIdentity = (topic: string, partition: number, offset: string): string[] => [
   'rec',
   topic,

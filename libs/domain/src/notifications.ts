@@ -13,7 +13,7 @@ export interface NotificationEntry extends FeedPosition {
   readonly receivedMs: number;
 }
 
-/** The UTC day of `published` (CONTRACT §2: groups are by type, object and UTC day). */
+/** The UTC day of `published` (docs/api.md §1.4: groups are by type, object and UTC day). */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /** Stable, URL-safe group id: the same (type, object, day) always yields the same id. */

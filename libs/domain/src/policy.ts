@@ -3,7 +3,7 @@
  * and pull lives here as a pure function so the worker and the read path cannot disagree.
  */
 export interface FeedPolicy {
-  /** Activities older than this are no longer "existing" (CONTRACT §2). */
+  /** Activities older than this are no longer "existing" (docs/api.md §1.4). */
   readonly retentionDays: number;
   /** Home timelines are materialised for this many days; older pages are pulled from authors' feeds. */
   readonly homeWindowDays: number;

@@ -23,7 +23,7 @@ export interface AcceptContext {
 
 /**
  * Turns a validated input into the domain activity: normalises `published`, enforces the time rules
- * and assigns the id (CONTRACT §1). The id is deterministic whenever the input is identifiable, which is
+ * and assigns the id (docs/api.md §1). The id is deterministic whenever the input is identifiable, which is
  * what makes retries and redeliveries land on the same rows.
  */
 export function acceptActivity(input: ActivityInputDto | ActivityRecordDto, ctx: AcceptContext): Activity {

@@ -127,7 +127,7 @@ describe('delete markers from untrusted producers', () => {
   });
 });
 
-describe('delete right after post (CONTRACT v1.1)', () => {
+describe('delete right after post (docs/api.md)', () => {
   it('an accepted id is deletable before the worker stored it, and then never appears', async () => {
     const { commands, fanout, reader, events } = services();
     const alice = u('poster');

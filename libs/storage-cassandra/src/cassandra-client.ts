@@ -23,7 +23,7 @@ const RECONNECT_MAX_MS = 5_000;
  * - DC-aware, token-aware routing pinned to `localDc` (no cross-DC requests);
  * - every statement prepared unless a caller says otherwise;
  * - LOCAL_QUORUM, so a write acknowledged to a user is visible to its next read (read-your-writes of
- *   the follow graph, CONTRACT §3) also when the replication factor is above 1;
+ *   the follow graph, docs/api.md §2) also when the replication factor is above 1;
  * - `readTimeout` = CASSANDRA_REQUEST_TIMEOUT_MS: an unresponsive node yields OperationTimedOutError
  *   instead of a hang, and a down cluster yields NoHostAvailableError at once;
  * - exponential reconnection capped at 5 s, so the client recovers by itself after an outage.

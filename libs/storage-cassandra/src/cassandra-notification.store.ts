@@ -6,7 +6,7 @@ import { NOTIFICATION_DAYS_CQL } from './tables/notification-days.cql';
 import { NOTIFICATION_LOG_CQL } from './tables/notification-log.cql';
 import { NOTIFICATION_MARKS_CQL } from './tables/notification-marks.cql';
 
-/** Recipients written at once (an activity has at most 100 `to` entries, CONTRACT §1). */
+/** Recipients written at once (an activity has at most 100 `to` entries, docs/api.md §1). */
 export const NOTIFICATION_WRITE_CONCURRENCY = 32;
 /** Group ids per `IN` read of marks (one partition). */
 const MARKS_IN_CHUNK = 100;

@@ -63,7 +63,7 @@ const Optional = (): PropertyDecorator => ValidateIf((_o: object, v: unknown) =>
 const ID_MSG = 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ -';
 
 /**
- * An activity as producers submit it (CONTRACT §1), shared by the REST API and the Kafka intake so
+ * An activity as producers submit it (docs/api.md §1), shared by the REST API and the Kafka intake so
  * both reject exactly the same inputs. Unknown top-level fields are rejected; custom data goes in `extra`.
  */
 export class ActivityInputDto {

@@ -12,7 +12,7 @@ const idProperty = (example: string): PropertyDecorator => ApiProperty({ example
 const toLimit = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : value);
 const toCursor = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
-/** `:userId` (CONTRACT §1: user ids). */
+/** `:userId` (docs/api.md §1: user ids). */
 export class UserParams {
   @idProperty('alice')
   @IsString() @Matches(ID_PATTERN, { message: `userId ${ID_MSG}` })
@@ -33,10 +33,10 @@ export class ActivityParams {
   id!: string;
 }
 
-/** CONTRACT §3: a page without `limit` has 25 items. */
+/** docs/api.md §2: a page without `limit` has 25 items. */
 export const DEFAULT_PAGE_LIMIT = 25;
 
-/** `?limit&cursor` of every page (CONTRACT §3 "Pages"). */
+/** `?limit&cursor` of every page (docs/api.md §2 "Pages"). */
 export class PageQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 25 })
   @Transform(toLimit)

@@ -137,7 +137,7 @@ export class FeedsController {
   }
 
   /**
-   * Opening a home stream counts as reading (CONTRACT v1.1). The connection is already in the hub, so
+   * Opening a home stream counts as reading (docs/api.md). The connection is already in the hub, so
    * nothing published meanwhile is lost; a failure here does not stop the stream.
    */
   private async startReading(user: string): Promise<void> {

@@ -10,7 +10,7 @@ import { RateLimiter } from './rate-limit.guard';
 const QUERY_TOKEN = 'tideline:query-token';
 /** Routes without auth (health, metrics): the one exception to deny-by-default (see AuthGuard). */
 export { Public };
-/** Routes that also accept `?access_token=` (EventSource cannot send headers; CONTRACT §3). */
+/** Routes that also accept `?access_token=` (EventSource cannot send headers; docs/api.md §2). */
 export const AcceptsQueryToken = (): MethodDecorator => SetMetadata(QUERY_TOKEN, true);
 
 /** Longer than any token this service issues; refused before any crypto. */

@@ -22,7 +22,19 @@ const FASTIFY_CODES: Record<string, DomainErrorCode> = {
   FST_ERR_MAX_PARAM_LENGTH: 'VALIDATION_FAILED',
 };
 
-const HTTP_CODES: Record<number, string> = { 400: 'VALIDATION_FAILED', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+/** Statuses the framework raises itself, as domain codes (typed: no code outside DomainErrorCode); other 4xx are bad input. */
+const FRAMEWORK_STATUS: Partial<Record<number, DomainErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+const codeOfStatus = (status: number): DomainErrorCode | undefined => FRAMEWORK_STATUS[status];
 
 /** Turns any thrown value into the contract's error body. Never leaks a stack trace. */
 export function toErrorBody(e: unknown): ErrorBody {
@@ -38,16 +50,16 @@ export function toErrorBody(e: unknown): ErrorBody {
   if (e instanceof SyntaxError) return { statusCode: 400, error: 'VALIDATION_FAILED', message: 'body is not valid JSON' };
   if (e instanceof HttpException) {
     const status = e.getStatus();
-    if (status < 500) return { statusCode: status, error: HTTP_CODES[status] ?? 'BAD_REQUEST', message: e.message };
+    if (status < 500) return { statusCode: status, error: codeOfStatus(status) ?? 'VALIDATION_FAILED', message: e.message };
   }
   if (isTransientError(e)) {
     return { statusCode: 503, error: 'STORE_UNAVAILABLE', message: 'a backing store is unavailable; retry later' };
   }
   const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return { statusCode, error: HTTP_CODES[statusCode] ?? 'BAD_REQUEST', message: (e as Error).message };
+    return { statusCode, error: codeOfStatus(statusCode) ?? 'VALIDATION_FAILED', message: (e as Error).message };
   }
-  return { statusCode: 500, error: 'INTERNAL', message: 'internal error' };
+  return { statusCode: STATUS_OF.INTERNAL, error: 'INTERNAL', message: 'internal error' };
 }
 
 @Catch()

@@ -4,7 +4,7 @@ import { ActivityInputDto, ActivityParams, MarkGroupsBody, PageQuery, UserParams
 
 /** The request DTOs this pipe validates (anything else, e.g. the caller or the raw request, passes as is). */
 const WIRE: ReadonlySet<unknown> = new Set([ActivityInputDto, ActivityParams, MarkGroupsBody, PageQuery, UserParams, UserTargetParams]);
-/** Bodies for which "no body" means "all" (CONTRACT §3: mark seen/read). */
+/** Bodies for which "no body" means "all" (docs/api.md §2: mark seen/read). */
 const OPTIONAL_BODIES: ReadonlySet<unknown> = new Set([MarkGroupsBody]);
 
 /**

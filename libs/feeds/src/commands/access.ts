@@ -1,6 +1,6 @@
 import { DomainError, UserId } from '@app/domain';
 
-/** A verified caller: the token's subject, and whether its scope includes `admin` (CONTRACT §3). */
+/** A verified caller: the token's subject, and whether its scope includes `admin` (docs/api.md §2). */
 export interface Caller {
   readonly sub: UserId;
   readonly admin: boolean;

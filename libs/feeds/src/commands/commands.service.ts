@@ -38,7 +38,7 @@ export class CommandsService {
 
   /**
    * The activity row is stored before the event is published, so its id is deletable the moment the 202
-   * is sent (CONTRACT v1.1), before the worker has fanned it out. The row alone shows in no feed: feeds list
+   * is sent (docs/api.md), before the worker has fanned it out. The row alone shows in no feed: feeds list
    * only what the worker wrote, and the worker skips an activity its actor already deleted. Publishing
    * needs Kafka only: while Cassandra is unavailable the row is skipped (the worker writes it anyway), and
    * only a delete in that window answers 404 (or 503, Cassandra being down).
@@ -60,7 +60,7 @@ export class CommandsService {
 
   /**
    * 202 for any activity ever accepted, also one no feed shows yet and one already deleted: a delete
-   * retried after a 503 publishes the removal again, so it completes everywhere (CONTRACT v1.1).
+   * retried after a 503 publishes the removal again, so it completes everywhere (docs/api.md).
    */
   async delete(caller: Caller, id: string): Promise<void> {
     const stored = await this.activities.get(id);

@@ -35,7 +35,7 @@ const MAX_ROUNDS = 4;
 export const FAN_IN_CONCURRENCY = 32;
 
 /**
- * Serves user(U) and home(U) (CONTRACT §2) from whatever path built them.
+ * Serves user(U) and home(U) (docs/api.md §1.4) from whatever path built them.
  *
  * home(U) has two regions, split at W = max(home floor, now - HOME_WINDOW_DAYS):
  *  - newer than W: the materialised home timeline merged with the user feeds of the high-follower
@@ -91,7 +91,7 @@ export class FeedReaderService {
   }
 
   /**
-   * Opening a home stream counts as reading (CONTRACT v1.1): the reader is marked active (fanout delivers
+   * Opening a home stream counts as reading (docs/api.md): the reader is marked active (fanout delivers
    * to them from now on) and a returning reader is brought up to date as by a first page.
    */
   async startReading(user: UserId): Promise<void> {

@@ -21,7 +21,7 @@ import { ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, Notificatio
 import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 
-/** A folded group as the API shows it (CONTRACT §3): the latest activity hydrated, times as RFC 3339. */
+/** A folded group as the API shows it (docs/api.md §2): the latest activity hydrated, times as RFC 3339. */
 export type GroupView = Omit<NotificationGroup, 'latest' | 'updatedMs'> & { readonly latest: Activity; readonly updated: string };
 
 export interface NotificationPage {
@@ -44,7 +44,7 @@ export const NOTIFICATION_DAY_ROWS = 500;
 export const NOTIFICATION_HYDRATE_BUDGET = 1_000;
 
 /**
- * notifications(U) (CONTRACT §2). A group is (type, object, UTC day of published) and the log is
+ * notifications(U) (docs/api.md §1.4). A group is (type, object, UTC day of published) and the log is
  * partitioned by that same day, so a day partition always holds whole groups and groups of a newer day
  * are all newer than those of an older day: a page walks day partitions newest first.
  *
