@@ -29,6 +29,16 @@ export interface AppConfig {
     readonly migrateOnStart: boolean;
   };
   readonly policy: FeedPolicy;
+  /** Concurrency and cache sizes: they change speed and memory, never results. */
+  readonly tuning: {
+    readonly workerPartitionsConcurrently: number;
+    readonly workerLanes: number;
+    readonly workerChunkLanes: number;
+    readonly readCacheTtlMs: number;
+    readonly readCacheEntries: number;
+    readonly readFanInConcurrency: number;
+    readonly rebuildConcurrency: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -84,6 +94,15 @@ export function toAppConfig(env: Env): AppConfig {
       followBackfillLimit: env.FOLLOW_BACKFILL_LIMIT,
       chunkSize: env.FANOUT_CHUNK_SIZE,
       concurrency: env.FANOUT_CONCURRENCY,
+    },
+    tuning: {
+      workerPartitionsConcurrently: env.WORKER_PARTITIONS_CONCURRENTLY,
+      workerLanes: env.WORKER_LANES,
+      workerChunkLanes: env.WORKER_CHUNK_LANES,
+      readCacheTtlMs: env.READ_CACHE_TTL_MS,
+      readCacheEntries: env.READ_CACHE_ENTRIES,
+      readFanInConcurrency: env.READ_FAN_IN_CONCURRENCY,
+      rebuildConcurrency: env.REBUILD_CONCURRENCY,
     },
   };
 }

@@ -48,6 +48,17 @@ export class Env {
   @IsInt() @Min(1) @Max(100_000) FANOUT_CHUNK_SIZE: number = 1000;
   @IsInt() @Min(1) @Max(2048) FANOUT_CONCURRENCY: number = 64;
   @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT: number = 9464;
+  /** Worker: partitions consumed at once, and keys (lanes) run at once within a partition batch. */
+  @IsInt() @Min(1) @Max(64) WORKER_PARTITIONS_CONCURRENTLY: number = 3;
+  @IsInt() @Min(1) @Max(256) WORKER_LANES: number = 8;
+  /** Worker: fanout chunks applied at once per partition (each runs FANOUT_CONCURRENCY writes). */
+  @IsInt() @Min(1) @Max(64) WORKER_CHUNK_LANES: number = 2;
+  /** API: hydration cache of activities (entries live at most the TTL; deletes invalidate at once). */
+  @IsInt() @Min(0) @Max(60_000) READ_CACHE_TTL_MS: number = 5_000;
+  @IsInt() @Min(0) @Max(1_000_000) READ_CACHE_ENTRIES: number = 10_000;
+  /** API: source reads in flight while merging many authors' feeds, and followee copies in flight in a rebuild. */
+  @IsInt() @Min(1) @Max(1024) READ_FAN_IN_CONCURRENCY: number = 32;
+  @IsInt() @Min(1) @Max(1024) REBUILD_CONCURRENCY: number = 16;
   @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_PER_MINUTE: number = 1200;
   /** Accounts one user may follow (docs/api.md); bounds the cost of every home page. */
   @IsInt() @Min(1) @Max(100_000) FOLLOW_LIMIT: number = 5000;

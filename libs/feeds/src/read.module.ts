@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, requireJwtSecret } from '@app/config';
+import { APP_CONFIG, AppConfig, requireJwtSecret } from '@app/config';
 import { CommandsService } from './commands/commands.service';
 import { HomeMaterializer } from './home/home-materializer';
 import { ACTIVITY_STORE, ActivityStore } from './ports';
@@ -22,9 +22,13 @@ import { ReturningReaders } from './read/returning-readers';
       useFactory: requireJwtSecret,
     },
     CursorCodec,
-    // Hydration cache: entries live 5 s at most; 10,000 activities (about 10 MiB at 1 KiB each, 80 MiB if
-    // every one carried the full 8 KiB of extra).
-    { provide: READ_ACTIVITY_STORE, inject: [ACTIVITY_STORE], useFactory: (store: ActivityStore) => new CachedActivityStore(store, 5_000, 10_000) },
+    // Hydration cache: by default entries live 5 s at most; 10,000 activities (about 10 MiB at 1 KiB each,
+    // 80 MiB if every one carried the full 8 KiB of extra).
+    {
+      provide: READ_ACTIVITY_STORE,
+      inject: [ACTIVITY_STORE, APP_CONFIG],
+      useFactory: (store: ActivityStore, cfg: AppConfig) => new CachedActivityStore(store, cfg.tuning.readCacheTtlMs, cfg.tuning.readCacheEntries),
+    },
     HomeMaterializer,
     ReturningReaders,
     FeedReaderService,

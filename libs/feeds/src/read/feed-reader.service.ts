@@ -31,8 +31,6 @@ export interface Page<T> {
 
 /** Sequential read waves per page (see mergePage); with the fixed reads below this bounds a page's cost. */
 const MAX_ROUNDS = 4;
-/** Source reads in flight at once while merging many authors' feeds (below the window, or by pull). */
-export const FAN_IN_CONCURRENCY = 32;
 
 /**
  * Serves user(U) and home(U) (docs/api.md §1.4) from whatever path built them.
@@ -58,6 +56,8 @@ export const FAN_IN_CONCURRENCY = 32;
 export class FeedReaderService {
   private readonly policy: FeedPolicy;
   private readonly followLimit: number;
+  /** Source reads in flight at once while merging many authors' feeds (below the window, or by pull). */
+  private readonly fanIn: number;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -70,6 +70,7 @@ export class FeedReaderService {
   ) {
     this.policy = cfg.policy;
     this.followLimit = cfg.followLimit;
+    this.fanIn = cfg.tuning.readFanInConcurrency;
   }
 
   async userFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
@@ -83,7 +84,7 @@ export class FeedReaderService {
       want: limit,
       batch: limit + 5,
       maxRounds: MAX_ROUNDS,
-      concurrency: FAN_IN_CONCURRENCY,
+      concurrency: this.fanIn,
       accept: (rows) => this.hydrate(rows, floor),
       positionOf: positionOfActivity,
     });
@@ -131,7 +132,7 @@ export class FeedReaderService {
           want: limit,
           batch: limit + 5,
           maxRounds: MAX_ROUNDS,
-          concurrency: FAN_IN_CONCURRENCY,
+          concurrency: this.fanIn,
           accept: async (rows) => this.hydrate(rows.filter((r) => visible(r.actor)), retention),
           positionOf: positionOfActivity,
         });
@@ -152,7 +153,7 @@ export class FeedReaderService {
       want: limit - items.length,
       batch: Math.min(limit, 25),
       maxRounds: MAX_ROUNDS,
-      concurrency: FAN_IN_CONCURRENCY,
+      concurrency: this.fanIn,
       accept: (rows) => this.hydrate(rows, retention),
       positionOf: positionOfActivity,
     });

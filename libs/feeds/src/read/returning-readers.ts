@@ -6,8 +6,6 @@ import { READER_STATE_STORE, ReaderState, ReaderStateStore } from '../ports';
 
 /** How often a reader's last-read time is refreshed; fanout only needs day resolution. */
 const LAST_READ_REFRESH_MS = 3_600_000;
-/** Concurrent followee copies while rebuilding a returning reader's timeline. */
-const REBUILD_CONCURRENCY = 16;
 /** A rebuild recorded as started this long ago and never finished has failed; the next read redoes it. */
 const REBUILD_STALE_MS = 30_000;
 
@@ -27,6 +25,8 @@ export const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !=
 export class ReturningReaders {
   private readonly log = new Logger(ReturningReaders.name);
   private readonly policy: FeedPolicy;
+  /** Followee copies in flight while rebuilding. */
+  private readonly concurrency: number;
   /** Rebuilds running in this process, by user (concurrent first reads share one). */
   private readonly rebuilding = new Map<UserId, Promise<void>>();
 
@@ -36,6 +36,7 @@ export class ReturningReaders {
     private readonly homes: HomeMaterializer,
   ) {
     this.policy = cfg.policy;
+    this.concurrency = cfg.tuning.rebuildConcurrency;
   }
 
   async keepFresh(
@@ -75,8 +76,8 @@ export class ReturningReaders {
     await this.readers.startRebuild(user, now);
     const authors = [user, ...following].filter((a) => !pulled.has(a));
     let floor = 0;
-    for (let i = 0; i < authors.length; i += REBUILD_CONCURRENCY) {
-      const copies = await Promise.all(authors.slice(i, i + REBUILD_CONCURRENCY).map((author) => this.homes.copyRecent(user, author, now * 1000, now, 1)));
+    for (let i = 0; i < authors.length; i += this.concurrency) {
+      const copies = await Promise.all(authors.slice(i, i + this.concurrency).map((author) => this.homes.copyRecent(user, author, now * 1000, now, 1)));
       for (const c of copies) if (!c.complete && c.oldestMs !== null) floor = Math.max(floor, c.oldestMs);
     }
     await this.readers.finishRebuild(user, now, floor);
