@@ -23,7 +23,7 @@ describe('REST API against the real stack', () => {
     return r.body as Page;
   };
 
-  describe('auth (CONTRACT §3)', () => {
+  describe('auth (docs/api.md §2)', () => {
     it('refuses a missing, malformed, badly signed or expired token with 401 in the error shape', async () => {
       const path = `/v1/feeds/user/${alice}`;
       const none = await s.call('GET', path);
@@ -161,7 +161,7 @@ describe('REST API against the real stack', () => {
       const user = (await s.call('GET', `/v1/feeds/user/${erin}`, dave)).body as Page;
       expect(user.items.some((i) => i.id === id)).toBe(false);
       await s.quiesce();
-      // CONTRACT v1.1: deleting an already deleted activity is 202 again (a retry after a 503 must complete).
+      // docs/api.md: deleting an already deleted activity is 202 again (a retry after a 503 must complete).
       expect((await s.call('DELETE', `/v1/activities/${id}`, erin)).status).toBe(202);
     });
 

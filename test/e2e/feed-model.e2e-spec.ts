@@ -3,7 +3,7 @@ import { FeedModel, ModelActivity } from './support/feed-model';
 import { prng } from '@app/testing';
 
 /**
- * Model-based check of CONTRACT §2: random graphs, publishes (some back-dated below the materialised
+ * Model-based check of docs/api.md §1.4: random graphs, publishes (some back-dated below the materialised
  * window), follows, unfollows, mutes and deletes go through the real API and workers; once quiet, every
  * user's home, user and notification feeds, read page by page with random page sizes, must equal what a
  * plain in-memory model computes. The configuration makes every path matter: a low high-follower
@@ -101,7 +101,7 @@ describe('feeds equal the contract model', () => {
         const v = rnd.pick(victims);
         let r = await s.call('DELETE', `/v1/activities/${v.id}`, v.actor);
         if (r.status === 404) {
-          // Not stored by the worker yet: deletes need the activity to exist (CONTRACT §3).
+          // Not stored by the worker yet: deletes need the activity to exist (docs/api.md §2).
           await s.quiesce();
           r = await s.call('DELETE', `/v1/activities/${v.id}`, v.actor);
         }

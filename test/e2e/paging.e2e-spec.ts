@@ -6,7 +6,7 @@ interface Page {
 }
 
 /**
- * CONTRACT §3 "Following next never repeats or skips an item, even while new items arrive": a reader
+ * docs/api.md §2 "Following next never repeats or skips an item, even while new items arrive": a reader
  * pages through home and user feeds while authors keep publishing (newer) activities between pages.
  */
 describe('paging while new activities arrive', () => {

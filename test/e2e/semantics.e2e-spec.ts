@@ -9,10 +9,10 @@ interface Page {
 }
 
 /**
- * What users hit, end to end (real API process, real worker, Kafka, Cassandra): CONTRACT v1.1 delete
+ * What users hit, end to end (real API process, real worker, Kafka, Cassandra): docs/api.md delete
  * semantics, FOLLOW_LIMIT, and untrusted producers on the activities topic.
  */
-describe('feed semantics users hit (CONTRACT v1.1)', () => {
+describe('feed semantics users hit (docs/api.md)', () => {
   let s: Stack;
   let producer: Producer;
 

@@ -3,7 +3,7 @@ import { Stack, startStack } from './support/stack';
 import { abortedStream, openSse, SseClient } from './support/sse';
 
 /**
- * Server-sent-event streams against the real stack (CONTRACT v1.1 §3): setup that a client abandons
+ * Server-sent-event streams against the real stack (docs/api.md §3): setup that a client abandons
  * leaves nothing behind, a per-user quota, slow readers are cut off, a delete never overtakes its
  * activity, every event has an id, opening a home stream counts as reading, and the stream token never
  * reaches the logs.

@@ -1,5 +1,5 @@
 /**
- * Compressed records (CONTRACT §4 v1.1): Kafka producers may compress with gzip, snappy, lz4 or zstd.
+ * Compressed records (docs/api.md §3 v1.1): Kafka producers may compress with gzip, snappy, lz4 or zstd.
  *
  * kcat (librdkafka, an independent client) writes, per codec, compressed batches of valid activities mixed with
  * invalid records to one partition of `activities`, and a follow dated far in the future (zstd) to `follows`;

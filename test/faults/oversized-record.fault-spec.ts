@@ -1,5 +1,5 @@
 /**
- * A record small when compressed but far over KAFKA_MAX_RECORD_BYTES once decompressed (CONTRACT §4 v1.1).
+ * A record small when compressed but far over KAFKA_MAX_RECORD_BYTES once decompressed (docs/api.md §3 v1.1).
  *
  * kcat writes, gzip-compressed (the codec kafkajs always had, so this tests the size and nothing else), a 5 MB JSON activity (a few KB on the wire: the broker takes it, `activities`
  * allows max(2 × maxRecordBytes, 1 MiB) per batch), then a normal activity on the same partition. Checked: the

@@ -4,7 +4,7 @@ import { FanoutService } from '@app/feeds';
 import { ActivityCommand, RecordContext, RecordErrorsPassthrough } from '@app/messaging-kafka';
 import { FANOUT_PATTERNS } from './fanout.transport';
 
-/** The `activities` topic: a create is stored and fanned out, a delete removed everywhere (CONTRACT §4). */
+/** The `activities` topic: a create is stored and fanned out, a delete removed everywhere (docs/api.md §3). */
 @Controller()
 @UseFilters(new RecordErrorsPassthrough())
 export class ActivitiesController {

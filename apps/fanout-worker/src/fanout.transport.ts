@@ -10,7 +10,7 @@ import { CONSUMER_METRICS, ConsumerMetricsSink } from '@app/observability';
 export const FANOUT_PATTERNS = { activities: 'activities', follows: 'follows', fanout: 'fanout' } as const;
 
 /**
- * The worker group's Kafka transport (CONTRACT §4): activities, follows and fanout chunks, each parsed into
+ * The worker group's Kafka transport (docs/api.md §3): activities, follows and fanout chunks, each parsed into
  * its domain object and handed to its controller. Offsets are committed only after the controller (and so
  * FanoutService) made the effects durable, so any number of workers can share the group and a crash only
  * causes idempotent redelivery. main.ts connects `server` as the app's microservice; readiness pings it.
@@ -22,21 +22,23 @@ export class FanoutTransport implements OnModuleDestroy, BeforeApplicationShutdo
 
   constructor(@Inject(APP_CONFIG) cfg: AppConfig, messaging: KafkaMessaging, @Inject(CONSUMER_METRICS) metrics: ConsumerMetricsSink) {
     const { topics } = cfg.kafka;
+    const { workerLanes, workerChunkLanes, workerPartitionsConcurrently } = cfg.tuning;
     this.server = new ReliableKafkaServer(messaging.kafka, messaging.durable, {
       groupId: cfg.kafka.groupId,
       // Within a partition, records of different keys (actors, users, chunks) run concurrently while one
-      // key's records stay in order. Chunks are the heavy ones (FANOUT_CONCURRENCY writes each), so at
-      // most 3 partitions x 2 chunks x FANOUT_CONCURRENCY statements are in flight per worker.
+      // key's records stay in order. Chunks are the heavy ones (FANOUT_CONCURRENCY writes each), so at most
+      // WORKER_PARTITIONS_CONCURRENTLY x WORKER_CHUNK_LANES x FANOUT_CONCURRENCY statements are in flight
+      // per worker (3 x 2 x 64 by default).
       routes: {
-        [FANOUT_PATTERNS.activities]: { topic: topics.activities, lanes: 8, parse: (value, meta) => parseActivityRecord(value, meta, cfg.policy) },
-        [FANOUT_PATTERNS.follows]: { topic: topics.follows, lanes: 8, parse: parseGraphRecord },
-        [FANOUT_PATTERNS.fanout]: { topic: topics.fanout, lanes: 2, parse: parseChunkRecord },
+        [FANOUT_PATTERNS.activities]: { topic: topics.activities, lanes: workerLanes, parse: (value, meta) => parseActivityRecord(value, meta, cfg.policy) },
+        [FANOUT_PATTERNS.follows]: { topic: topics.follows, lanes: workerLanes, parse: parseGraphRecord },
+        [FANOUT_PATTERNS.fanout]: { topic: topics.fanout, lanes: workerChunkLanes, parse: parseChunkRecord },
       },
       dlqTopic: topics.dlq,
       maxRecordBytes: cfg.kafka.maxRecordBytes,
-      // Chunks of one large fanout land on several partitions; ~3 at a time per worker keeps the
-      // Cassandra write concurrency (3 × FANOUT_CONCURRENCY) bounded.
-      partitionsConsumedConcurrently: 3,
+      // Chunks of one large fanout land on several partitions; a few at a time per worker keeps the
+      // Cassandra write concurrency bounded.
+      partitionsConsumedConcurrently: workerPartitionsConcurrently,
       metrics,
       lag: metrics,
       // A consumer that cannot be restarted must not leave a live but idle worker behind: exit non-zero so the

@@ -5,7 +5,7 @@ import { FanoutService } from '@app/feeds';
 import { RecordContext, RecordErrorsPassthrough } from '@app/messaging-kafka';
 import { FANOUT_PATTERNS } from './fanout.transport';
 
-/** The `follows` topic: follow/unfollow edges, with the home timeline backfilled or cleaned (CONTRACT §4). */
+/** The `follows` topic: follow/unfollow edges, with the home timeline backfilled or cleaned (docs/api.md §3). */
 @Controller()
 @UseFilters(new RecordErrorsPassthrough())
 export class FollowsController {

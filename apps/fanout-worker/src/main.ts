@@ -24,7 +24,7 @@ async function bootstrap(): Promise<void> {
   // A contextual Nest logger: nestjs-pino then treats (object, message) correctly.
   const logger = new NestLogger('FanoutWorker');
   // SIGTERM/SIGINT are handled below rather than by enableShutdownHooks(): Nest re-raises the signal
-  // after closing, which would end the process by signal instead of with exit code 0 (CONTRACT §5).
+  // after closing, which would end the process by signal instead of with exit code 0 (docs/api.md §4).
   // Order: stop consuming (the in-flight record finishes, resolved offsets are committed, the group is
   // left), then close the app (storage and producers).
   let shuttingDown = false;

@@ -4,7 +4,7 @@ import { compress as snappyCompress, uncompress as snappyUncompress } from 'snap
 import { Decoder as ZstdDecoder, Encoder as ZstdEncoder } from '@toondepauw/node-zstd';
 
 /**
- * Every record codec Kafka supports, for kafkajs (which ships only gzip; CONTRACT §4 v1.1). Registered once per
+ * Every record codec Kafka supports, for kafkajs (which ships only gzip; docs/api.md §3 v1.1). Registered once per
  * process, on import of this module (kafka-client.ts imports it, so every client made by createKafka has them).
  * The registry is kafkajs's process-wide CompressionCodecs, so plain `new Kafka(...)` clients get them too.
  *

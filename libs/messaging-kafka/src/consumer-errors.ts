@@ -33,6 +33,9 @@ export function groupAwareHeartbeat(rawHeartbeat: () => Promise<void>): () => Pr
 }
 
 /** Errors that must leave the retry loops at once (a rebalance, or the consumer stopping). */
+/** Retries in place back off from 200 ms, doubling up to 5 s (heart-beating while they wait). */
+export const RETRY_IN_PLACE = { initialDelayMs: 200, maxDelayMs: 5_000 } as const;
+
 export const mustLeave = (e: unknown): boolean => e instanceof GroupChanged || e instanceof Stopping;
 
 /** The dead-letter code and reason of a record's own fault (invalid record), or null for any other error. */

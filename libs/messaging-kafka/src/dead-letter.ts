@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { KafkaMessage } from 'kafkajs';
-import { isPermanentKafkaError } from '@app/feeds';
-import { backoff, mustLeave } from './consumer-errors';
+import { isPermanentKafkaError, retry } from '@app/feeds';
+import { backoff, mustLeave, RETRY_IN_PLACE } from './consumer-errors';
 import { ConsumerMetrics, DeadLetterSender } from './consumer-types';
 import { recordTopicMaxBytes } from './kafka-client';
 import { RecordMeta } from './records';
@@ -16,7 +16,7 @@ export interface DeadLetterOptions {
   readonly metrics: ConsumerMetrics;
 }
 
-/** Publishes dead letters with the contract headers (CONTRACT §4), cut to fit the dead-letter topic. */
+/** Publishes dead letters with the contract headers (docs/api.md §3), cut to fit the dead-letter topic. */
 export class DeadLetterer {
   private readonly log = new Logger('ReliableConsumer');
 
@@ -28,7 +28,7 @@ export class DeadLetterer {
   /**
    * Dead-letters the record, retrying transient failures (Kafka unavailable) in place. A permanent refusal by
    * the broker (e.g. too large even after the cut) can never succeed: it is logged, counted and the record is
-   * skipped, so that no record holds its partition back (CONTRACT §4).
+   * skipped, so that no record holds its partition back (docs/api.md §3).
    */
   async deadLetterOrSkip(
     message: KafkaMessage,
@@ -38,31 +38,27 @@ export class DeadLetterer {
     heartbeat: () => Promise<void>,
     shouldStop: () => boolean,
   ): Promise<void> {
-    let delay = 200;
-    for (;;) {
-      try {
-        return await this.deadLetter(message, meta, code, reason);
-      } catch (e) {
-        if (mustLeave(e)) throw e;
-        if (isPermanentKafkaError(e)) {
-          this.opts.metrics.deadLetterFailed(meta.topic, code);
-          this.log.error(
-            { err: { name: (e as Error).name, message: (e as Error).message }, code, reason, topic: meta.topic, partition: meta.partition, offset: meta.offset, valueBytes: message.value?.length ?? 0 },
-            'dead-letter topic refused the record permanently; skipping it',
-          );
-          return;
-        }
-        this.log.warn({ err: (e as Error).message }, 'dead-letter publish failed; retrying');
-        await backoff(delay, heartbeat, shouldStop);
-        delay = Math.min(delay * 2, 5000);
-      }
+    try {
+      await retry(() => this.deadLetter(message, meta, code, reason), {
+        ...RETRY_IN_PLACE,
+        retryOn: (e) => !mustLeave(e) && !isPermanentKafkaError(e),
+        wait: (ms) => backoff(ms, heartbeat, shouldStop),
+        onRetry: (e) => this.log.warn({ err: (e as Error).message }, 'dead-letter publish failed; retrying'),
+      });
+    } catch (e) {
+      if (!isPermanentKafkaError(e)) throw e;
+      this.opts.metrics.deadLetterFailed(meta.topic, code);
+      this.log.error(
+        { err: { name: (e as Error).name, message: (e as Error).message }, code, reason, topic: meta.topic, partition: meta.partition, offset: meta.offset, valueBytes: message.value?.length ?? 0 },
+        'dead-letter topic refused the record permanently; skipping it',
+      );
     }
   }
 
   private async deadLetter(message: KafkaMessage, meta: RecordMeta, code: string, reason: string): Promise<void> {
     // The dead letter keeps the original value whenever it fits the DLQ topic (max(2 × maxRecordBytes, 1 MiB));
     // a larger one (only ever a record too large once decompressed) is cut to fit, with room for the key and
-    // headers, and its full size goes in `original-size` (CONTRACT §4 v1.1).
+    // headers, and its full size goes in `original-size` (docs/api.md §3 v1.1).
     const full = message.value;
     const room = Math.max(1024, (this.opts.dlqMaxBytes ?? recordTopicMaxBytes(this.opts.maxRecordBytes)) - (message.key?.length ?? 0) - DLQ_OVERHEAD_BYTES);
     const cut = full !== null && full.length > room;

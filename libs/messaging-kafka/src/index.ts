@@ -1,5 +1,5 @@
 /**
- * @app/messaging-kafka — Kafka adapters (CONTRACT §4).
+ * @app/messaging-kafka — Kafka adapters (docs/api.md §3).
  * - KafkaMessagingModule.forRoot({ role: 'api' | 'worker' }) (@Global): KAFKA, KafkaMessaging (producers,
  *   lifecycle), KafkaHealth (`ping()` for readiness), EVENT_PUBLISHER, FANOUT_CHUNK_PUBLISHER,
  *   LIVE_PUBLISHER, and LIVE_EVENT_SOURCE for the API.

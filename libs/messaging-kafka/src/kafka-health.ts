@@ -1,5 +1,5 @@
 import { Admin, Kafka } from 'kafkajs';
-import { StoreUnavailableError } from '@app/feeds';
+import { StoreUnavailableError, withTimeout } from '@app/feeds';
 
 /**
  * Readiness probe for Kafka. Uses its own admin on a fail-fast client and a hard timeout, so a probe
@@ -15,7 +15,6 @@ export class KafkaHealth {
   ) {}
 
   async ping(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     const probe = (async () => {
       if (!this.admin) {
         const admin = this.kafka.admin();
@@ -26,21 +25,13 @@ export class KafkaHealth {
       if (cluster.brokers.length === 0) throw new Error('no broker available');
       await this.admin.fetchTopicMetadata({ topics: [this.topic] });
     })();
-    probe.catch(() => undefined);
     try {
-      await Promise.race([
-        probe,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+      await withTimeout(probe, this.timeoutMs, () => new Error(`Kafka did not answer within ${this.timeoutMs} ms`));
     } catch (e) {
       const admin = this.admin;
       this.admin = null;
       void admin?.disconnect().catch(() => undefined);
       throw new StoreUnavailableError('kafka', (e as Error)?.message ?? String(e));
-    } finally {
-      if (timer) clearTimeout(timer);
     }
   }
 

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Kafka, Partitioners } from 'kafkajs';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { EVENT_PUBLISHER, FANOUT_CHUNK_PUBLISHER, LIVE_EVENT_SOURCE, LIVE_PUBLISHER } from '@app/feeds';
+import { EVENT_PUBLISHER, FANOUT_CHUNK_PUBLISHER, LIVE_EVENT_SOURCE, LIVE_PUBLISHER, retry } from '@app/feeds';
 import { createKafka, ensureTopics } from './kafka-client';
 import { KafkaHealth } from './kafka-health';
 import { KafkaLiveEventSource } from './live-event-source';
@@ -16,8 +16,6 @@ export interface KafkaMessagingOptions {
 /** The patient kafkajs client (consumers, admin). */
 export const KAFKA = Symbol('KAFKA');
 export const KAFKA_MESSAGING_OPTIONS = Symbol('KAFKA_MESSAGING_OPTIONS');
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Owns every Kafka connection of the process and their lifecycle.
@@ -84,15 +82,15 @@ export class KafkaMessaging implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async ensureTopicsWithin(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      try {
-        return await this.tryEnsureTopics();
-      } catch (e) {
-        if (Date.now() > deadline) throw new Error(`Kafka topics could not be ensured at ${this.cfg.kafka.brokers.join(',')}: ${(e as Error).message}`);
-        this.log.warn({ err: (e as Error).message }, 'Kafka not reachable yet; retrying topic setup');
-        await sleep(1_000);
-      }
+    try {
+      await retry(() => this.tryEnsureTopics(), {
+        initialDelayMs: 1_000,
+        maxDelayMs: 1_000,
+        deadlineMs: ms,
+        onRetry: (e) => this.log.warn({ err: (e as Error).message }, 'Kafka not reachable yet; retrying topic setup'),
+      });
+    } catch (e) {
+      throw new Error(`Kafka topics could not be ensured at ${this.cfg.kafka.brokers.join(',')}: ${(e as Error).message}`);
     }
   }
 

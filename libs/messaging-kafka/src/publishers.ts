@@ -5,7 +5,7 @@ import { EventPublisher, FanoutChunk, FanoutChunkPublisher, LiveEvent, LivePubli
 import { SafeProducer } from './safe-producer';
 
 /**
- * The record values follow CONTRACT §4 and are exactly what parseActivityRecord/parseGraphRecord
+ * The record values follow docs/api.md §3 and are exactly what parseActivityRecord/parseGraphRecord
  * accept. The Kafka record timestamp carries the accept time (create) or the event time (delete,
  * graph change): the worker uses it as the write timestamp, so it must be set explicitly.
  */

@@ -59,7 +59,7 @@ function validated<T extends object>(cls: new () => T, raw: unknown): T {
 }
 
 /**
- * Parses an `activities` record (CONTRACT §4). A record without `id` and `foreignId` gets an id
+ * Parses an `activities` record (docs/api.md §3). A record without `id` and `foreignId` gets an id
  * derived from topic/partition/offset, and a missing `published` defaults to the record timestamp,
  * so a redelivered record always maps to the same activity.
  */

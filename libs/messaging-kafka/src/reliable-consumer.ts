@@ -7,7 +7,7 @@ import { consumePartitionBatch } from './partition-batch';
 import { RecordProcessor } from './record-processor';
 
 /**
- * The consumer failure policy, in one place (CONTRACT §4):
+ * The consumer failure policy, in one place (docs/api.md §3):
  * - a record's offset is resolved only after its handler finished (effects durable) or it was
  *   dead-lettered, so a crash or rebalance redelivers it (handlers are idempotent);
  * - poison (invalid) records go to the dead-letter topic with the reason, and the partition carries on;

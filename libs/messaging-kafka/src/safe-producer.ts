@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Producer, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { isPermanentKafkaError, StoreUnavailableError } from '@app/feeds';
+import { isPermanentKafkaError, StoreUnavailableError, withTimeout } from '@app/feeds';
 
 /**
  * A kafkajs producer that connects lazily and never hangs: every send either resolves (acknowledged)
@@ -58,24 +58,13 @@ export class SafeProducer {
   }
 
   private async bounded<T>(op: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const work = op();
-    // If the timeout wins, the late outcome of `work` must not become an unhandled rejection.
-    work.catch(() => undefined);
     try {
-      return await Promise.race([
-        work,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new StoreUnavailableError('kafka', `Kafka did not acknowledge within ${this.sendTimeoutMs} ms`)), this.sendTimeoutMs);
-        }),
-      ]);
+      return await withTimeout(op(), this.sendTimeoutMs, () => new StoreUnavailableError('kafka', `Kafka did not acknowledge within ${this.sendTimeoutMs} ms`));
     } catch (e) {
       if (e instanceof StoreUnavailableError || isPermanentKafkaError(e)) throw e;
       const err = new StoreUnavailableError('kafka', `Kafka send failed: ${(e as Error)?.message ?? String(e)}`);
       (err as Error & { cause?: unknown }).cause = e;
       throw err;
-    } finally {
-      if (timer) clearTimeout(timer);
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A plain in-memory model of CONTRACT §2, independent of how Tideline builds feeds: what every user's
+ * A plain in-memory model of docs/api.md §1.4, independent of how Tideline builds feeds: what every user's
  * home, user and notification feeds must contain once the system is quiet.
  */
 export interface ModelActivity {
