@@ -4,7 +4,6 @@
  */
 export const HOME_BUCKET_MS = 86_400_000; // 1 day
 export const USER_FEED_BUCKET_MS = 30 * 86_400_000; // 30 days
-export const NOTIFICATION_BUCKET_MS = 86_400_000; // 1 UTC day: a notification group never spans buckets
 
 export const bucketOf = (ms: number, size: number): number => Math.floor(ms / size);
 

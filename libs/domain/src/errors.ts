@@ -34,8 +34,3 @@ export class DomainError extends Error {
   }
 }
 
-export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
-
-export function assertUnreachable(x: never): never {
-  throw new Error(`Unhandled case: ${String(x)}`);
-}

@@ -1,7 +1,6 @@
 import { UserId } from './ids';
 
 export type GraphOp = 'follow' | 'unfollow' | 'mute' | 'unmute';
-export const GRAPH_OPS: readonly GraphOp[] = ['follow', 'unfollow', 'mute', 'unmute'];
 
 /**
  * A follow-graph change. `atMs` orders changes to the same edge: the graph tables are written

@@ -1,4 +1,4 @@
-import { Admin, ITopicConfig, Kafka, logLevel, Producer, RetryOptions } from 'kafkajs';
+import { Admin, ITopicConfig, Kafka, logLevel, RetryOptions } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 // Side effect: snappy, lz4 and zstd registered with kafkajs for every client of this process.
@@ -32,15 +32,6 @@ export function createKafka(cfg: AppConfig, clientSuffix: string, profile: Kafka
       else kjsLog.warn({ ...extra }, message);
     },
   });
-}
-
-/**
- * A producer for records that must not be lost: acks from all in-sync replicas, idempotent (no
- * duplicates from producer retries), one in-flight request so per-key order holds.
- */
-export function createDurableProducer(kafka: Kafka, profile: KafkaProfile = 'patient'): Producer {
-  const retry = profile === 'patient' ? { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } : { retries: 1, initialRetryTime: 100, maxRetryTime: 500 };
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry });
 }
 
 /**

@@ -47,15 +47,3 @@ export class GraphPageDto {
   @ApiProperty({ type: [GraphEntryDto] }) items!: GraphEntryDto[];
   @ApiProperty({ type: String, nullable: true }) next!: string | null;
 }
-
-export class FieldProblemDto {
-  @ApiProperty() field!: string;
-  @ApiProperty({ type: [String] }) problems!: string[];
-}
-
-export class ErrorDto {
-  @ApiProperty({ example: 400 }) statusCode!: number;
-  @ApiProperty({ example: 'VALIDATION_FAILED' }) error!: string;
-  @ApiProperty() message!: string;
-  @ApiPropertyOptional({ type: [FieldProblemDto] }) fields?: FieldProblemDto[];
-}
