@@ -8,6 +8,7 @@ export * from './write/active-reader-cache';
 export * from './write/fanout-metrics';
 export * from './write/fanout.service';
 export * from './write/write.module';
+export * from './views';
 export * from './commands/access';
 export * from './commands/commands.service';
 export * from './read';

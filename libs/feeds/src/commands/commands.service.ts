@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Activity, DomainError, FeedPolicy, GraphOp, toIso, ttlSecondsUntil, UserId } from '@app/domain';
+import { Activity, DomainError, FeedPolicy, GraphOp, ttlSecondsUntil, UserId } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityInputDto } from '@app/wire';
 import { acceptActivity } from '../intake';
@@ -7,12 +7,8 @@ import { isTransientError } from '../transient';
 import { ActivityStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
 import { READ_ACTIVITY_STORE } from '../read/activity-cache';
 import { CursorCodec } from '../read/cursor';
+import { GraphEntry, toGraphEntry } from '../views';
 import { assertActsFor, Caller } from './access';
-
-export interface GraphEntry {
-  readonly userId: UserId;
-  readonly since: string;
-}
 
 /**
  * The API's commands. Activities are accepted here and published to Kafka (the worker does the rest);
@@ -95,7 +91,7 @@ export class CommandsService {
     const after = cursor ? this.cursors.decode(cursor, direction, user).id : null;
     const page = direction === 'following' ? await this.graph.followingPage(user, after, limit) : await this.graph.followersPage(user, after, limit);
     return {
-      items: page.items.map((i) => ({ userId: i.userId, since: toIso(i.sinceMs) })),
+      items: page.items.map(toGraphEntry),
       next: page.next ? this.cursors.encode({ k: direction, u: user, ms: 0, id: page.next }) : null,
     };
   }

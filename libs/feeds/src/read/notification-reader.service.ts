@@ -13,16 +13,14 @@ import {
   NotificationEntry,
   NotificationGroup,
   retentionFloorMs,
-  toIso,
   UserId,
 } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, NotificationStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
 import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
+import { GroupView, toGroupView } from '../views';
 
-/** A folded group as the API shows it (docs/api.md §2): the latest activity hydrated, times as RFC 3339. */
-export type GroupView = Omit<NotificationGroup, 'latest' | 'updatedMs'> & { readonly latest: Activity; readonly updated: string };
 
 export interface NotificationPage {
   readonly items: GroupView[];
@@ -112,7 +110,7 @@ export class NotificationReaderService {
         const live = await this.withoutDeleted(entries);
         const [fresh] = foldGroups(live.entries, groupMarks);
         const body = fresh ? live.bodies.get(fresh.latest.id) : undefined;
-        if (fresh && body) page.push(this.view(fresh, body));
+        if (fresh && body) page.push(toGroupView(fresh, body));
       }
     }
     // The scan stopped at its day bound with more days possibly below: resume after the last scanned day
@@ -146,7 +144,7 @@ export class NotificationReaderService {
     const live = await this.withoutDeleted(entries.filter((e) => e.type === activity.type && e.object === activity.object));
     const [g] = foldGroups(live.entries, { seen: marks.seen, read: marks.read, seenAllMs: state.seenAllMs, readAllMs: state.readAllMs });
     const body = g ? live.bodies.get(g.latest.id) : undefined;
-    return g && body ? this.view(g, body) : null;
+    return g && body ? toGroupView(g, body) : null;
   }
 
   private async withoutDeleted(entries: NotificationEntry[]): Promise<{ entries: NotificationEntry[]; bodies: Map<string, Activity> }> {
@@ -161,10 +159,6 @@ export class NotificationReaderService {
     return { entries: kept, bodies };
   }
 
-  private view(g: NotificationGroup, latest: Activity): GroupView {
-    const { latest: _position, updatedMs, ...rest } = g;
-    return { ...rest, latest, updated: toIso(updatedMs) };
-  }
 }
 
 const countOpen = (groups: readonly NotificationGroup[]): { unseen: number; unread: number } => ({
