@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { KafkaMessage } from 'kafkajs';
-import { isPermanentKafkaError, retry } from '@app/feeds';
+import { retry } from '@app/feeds';
+import { isPermanentKafkaError } from './kafka-errors';
 import { backoff, mustLeave, RETRY_IN_PLACE } from './consumer-errors';
 import { ConsumerMetrics, DeadLetterSender } from './consumer-types';
 import { recordTopicMaxBytes } from './kafka-client';

@@ -15,6 +15,7 @@
 export * from './codecs';
 export * from './kafka-client';
 export * from './records';
+export * from './kafka-errors';
 export * from './consumer-types';
 export * from './reliable-consumer';
 export * from './record-context';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { KafkaMessage } from 'kafkajs';
-import { isTransientError, retry } from '@app/feeds';
+import { retry } from '@app/feeds';
+import { isTransientFailure } from './kafka-errors';
 import { backoff, mustLeave, poisonOf, RETRY_IN_PLACE } from './consumer-errors';
 import { RecordHandler, ReliableConsumerOptions } from './consumer-types';
 import { DeadLetterer } from './dead-letter';
@@ -34,7 +35,7 @@ export class RecordProcessor {
           if (mustLeave(e)) throw e;
           const poison = poisonOf(e);
           if (poison) return { deadLetter: poison };
-          const bug = !isTransientError(e);
+          const bug = !isTransientFailure(e);
           if (bug && bugAttempts++ === 0) firstBugAt = Date.now();
           if (bug && bugAttempts >= (this.opts.maxBugAttempts ?? 5) && Date.now() - firstBugAt >= (this.opts.minBugRetryMs ?? 60_000)) {
             this.log.error({ err: e, topic: meta.topic, partition: meta.partition, offset: meta.offset }, 'record failed repeatedly; dead-lettering');
@@ -50,7 +51,7 @@ export class RecordProcessor {
         onRetry: (e, delay) => {
           this.opts.metrics.retried(meta.topic);
           const err = { name: (e as Error).name, code: (e as { code?: unknown }).code, message: (e as Error).message };
-          this.log.warn({ err, topic: meta.topic, partition: meta.partition, offset: meta.offset, retryInMs: delay }, isTransientError(e) ? 'transient failure; retrying' : 'unexpected failure; retrying');
+          this.log.warn({ err, topic: meta.topic, partition: meta.partition, offset: meta.offset, retryInMs: delay }, isTransientFailure(e) ? 'transient failure; retrying' : 'unexpected failure; retrying');
         },
       },
     );

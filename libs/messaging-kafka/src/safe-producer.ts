@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, Producer, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { isPermanentKafkaError, StoreUnavailableError, withTimeout } from '@app/feeds';
+import { StoreUnavailableError, withTimeout } from '@app/feeds';
+import { isPermanentKafkaError } from './kafka-errors';
 
 /**
  * A kafkajs producer that connects lazily and never hangs: every send either resolves (acknowledged)

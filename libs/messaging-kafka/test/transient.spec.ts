@@ -7,7 +7,9 @@ import {
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
 } from 'kafkajs';
-import { isPermanentKafkaError, isTransientError, StoreUnavailableError } from '@app/feeds';
+import { StoreUnavailableError } from '@app/feeds';
+// The consumer's classifier (kafkajs errors are classified inside the Kafka adapter).
+import { isPermanentKafkaError, isTransientFailure as isTransientError } from '../src/kafka-errors';
 
 /** Real kafkajs error objects, shaped as kafkajs raises them (the retrier wraps the broker's error in `cause`). */
 const protocol = (type: string, retriable: boolean): KafkaJSProtocolError =>
