@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { Activity, DomainError, UserId } from '@app/domain';
+import { Activity, DomainError, UserId, visibleInHome, visibleInNotifications } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { CachedActivityStore, GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEvent, LiveEventSource, NotificationReaderService, READ_ACTIVITY_STORE } from '@app/feeds';
@@ -181,15 +181,17 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     if (s.removed) return;
     // Checked at delivery, after any await: a delete that arrived meanwhile suppresses its activity.
     if (e.kind !== 'notification' && e.op === 'activity' && this.deleted.has(e.activity.id)) return;
+    // The same visibility rules as the feeds (libs/domain/src/graph.ts). A home event is addressed by the
+    // worker to the actor's followers; a pulled author's event may come from any author the reader pulls.
     if (e.kind === 'home') {
       if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
-      else if (!st.muted.has(e.activity.actor)) s.conn.send('activity', e.activity.id, e.activity);
+      else if (visibleInHome(s.conn.user, e.activity.actor, { following: new Set([e.activity.actor]), muted: st.muted })) s.conn.send('activity', e.activity.id, e.activity);
     } else if (e.kind === 'pulled') {
       if (!st.pulled.has(e.actor)) return;
       if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
-      else if (!st.muted.has(e.actor)) s.conn.send('activity', e.activity.id, e.activity);
+      else if (visibleInHome(s.conn.user, e.actor, { following: st.pulled, muted: st.muted })) s.conn.send('activity', e.activity.id, e.activity);
     } else {
-      if (st.muted.has(e.activity.actor)) return;
+      if (!visibleInNotifications(s.conn.user, e.activity.actor, st.muted)) return;
       const group = await this.groupOf(s.conn.user, e.activity);
       if (group && !s.removed) s.conn.send('group', groupEventId(group), group);
     }

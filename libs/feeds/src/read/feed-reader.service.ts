@@ -6,6 +6,7 @@ import {
   FeedPosition,
   retentionFloorMs,
   UserId,
+  visibleInHome,
   windowFloorMs,
 } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
@@ -114,7 +115,7 @@ export class FeedReaderService {
     let materialised = !rebuildPending(state);
     if (before === null) ({ state, materialised } = await this.returning.keepFresh(user, state, following, new Set(pulled), now));
     const retention = retentionFloorMs(this.policy, now);
-    const visible = (actor: UserId): boolean => !muted.has(actor) && (actor === user || following.has(actor));
+    const visible = (actor: UserId): boolean => visibleInHome(user, actor, { following, muted });
     const items: Activity[] = [];
 
     // While a rebuild is pending (running elsewhere, or failed half-way) the home timeline may have holes:

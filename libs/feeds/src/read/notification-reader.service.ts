@@ -14,6 +14,7 @@ import {
   NotificationGroup,
   retentionFloorMs,
   UserId,
+  visibleInNotifications,
 } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, NotificationStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
@@ -84,7 +85,7 @@ export class NotificationReaderService {
     for (let i = 0; i < toRead.length; i += DAY_READ_CONCURRENCY) {
       const chunk = toRead.slice(i, i + DAY_READ_CONCURRENCY);
       const read = await Promise.all(chunk.map((d) => this.store.readDay(user, d, NOTIFICATION_DAY_ROWS)));
-      chunk.forEach((d, j) => byDay.set(d, (read[j] ?? []).filter((e) => e.actor !== user && !muted.has(e.actor) && e.ms >= floorMs)));
+      chunk.forEach((d, j) => byDay.set(d, (read[j] ?? []).filter((e) => visibleInNotifications(user, e.actor, muted) && e.ms >= floorMs)));
     }
     const allEntries = [...byDay.values()].flat();
     const marks = await this.store.marks(user, [...new Set(allEntries.map((e) => groupId(e.type, e.object, e.ms)))]);
