@@ -133,7 +133,11 @@ export interface NotificationStore {
   mark(user: UserId, groupIds: readonly string[], kind: 'seen' | 'read', ms: number, ttlSeconds: number): Promise<void>;
 }
 
-/** Events the application emits; libs/messaging-kafka publishes them. */
+/**
+ * Events the application emits; libs/messaging-kafka publishes them. "Publish" means one thing in this code
+ * base: a durable record sent to Kafka (events, fanout chunks). A REST post is *accepted*
+ * (CommandsService.accept); a live update is *announced* (LivePublisher.announce, best effort).
+ */
 export interface EventPublisher {
   /** Publishes a create record to the activities topic (key = actor). */
   publishActivity(activity: Activity, acceptedMs: number): Promise<void>;
@@ -174,7 +178,7 @@ export interface FanoutChunkPublisher {
 
 export interface LivePublisher {
   /** Best effort: live updates are a convenience on top of the durable feeds. */
-  publish(event: LiveEvent): Promise<void>;
+  announce(event: LiveEvent): Promise<void>;
 }
 
 export const FANOUT_CHUNK_PUBLISHER = Symbol('FANOUT_CHUNK_PUBLISHER');

@@ -132,7 +132,7 @@ describe('delete right after post (docs/api.md)', () => {
     const { commands, fanout, reader, events } = services();
     const alice = u('poster');
     const caller = { sub: alice, admin: false };
-    const posted = await commands.publish(caller, { actor: alice, type: 'post', object: 'note:quick' });
+    const posted = await commands.accept(caller, { actor: alice, type: 'post', object: 'note:quick' });
     await commands.delete(caller, posted.id); // the worker has not run yet
     expect(events.sent).toEqual([`activity:${posted.id}`, `delete:${posted.id}`]);
     // The worker now sees the create, then the delete (same key, in order).
@@ -147,7 +147,7 @@ describe('delete right after post (docs/api.md)', () => {
     const { commands, events } = services();
     const alice = u('retrier');
     const caller = { sub: alice, admin: false };
-    const posted = await commands.publish(caller, { actor: alice, type: 'post', object: 'note:retry' });
+    const posted = await commands.accept(caller, { actor: alice, type: 'post', object: 'note:retry' });
     events.failNext = 1;
     await expect(commands.delete(caller, posted.id)).rejects.toBeInstanceOf(StoreUnavailableError);
     await commands.delete(caller, posted.id);
@@ -165,7 +165,7 @@ describe('delete right after post (docs/api.md)', () => {
     });
     const commands = new CommandsService(cfg, new CursorCodec(cfg.jwtSecret ?? 'x'.repeat(16)), down, stores.graph, events);
     const alice = u('outage');
-    const posted = await commands.publish({ sub: alice, admin: false }, { actor: alice, type: 'post', object: 'note:outage' });
+    const posted = await commands.accept({ sub: alice, admin: false }, { actor: alice, type: 'post', object: 'note:outage' });
     expect(events.sent).toEqual([`activity:${posted.id}`]);
   });
 
@@ -173,7 +173,7 @@ describe('delete right after post (docs/api.md)', () => {
     const { commands } = services();
     const alice = u('owner');
     await expect(commands.delete({ sub: alice, admin: false }, newActivityId(Date.now()))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const posted = await commands.publish({ sub: alice, admin: false }, { actor: alice, type: 'post', object: 'note:mine' });
+    const posted = await commands.accept({ sub: alice, admin: false }, { actor: alice, type: 'post', object: 'note:mine' });
     await expect(commands.delete({ sub: u('other'), admin: false }, posted.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

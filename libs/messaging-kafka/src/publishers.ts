@@ -99,7 +99,7 @@ export class KafkaLivePublisher implements LivePublisher {
    * convenience on top of the durable feeds (a reconnecting client re-reads its feed), so the write path
    * never waits for them, and a slow or absent Kafka only drops them (counted in the warning).
    */
-  publish(event: LiveEvent): Promise<void> {
+  announce(event: LiveEvent): Promise<void> {
     if (this.inFlight >= KafkaLivePublisher.MAX_IN_FLIGHT) {
       this.warn(new Error('too many live updates in flight'));
       return Promise.resolve();

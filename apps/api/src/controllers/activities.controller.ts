@@ -17,7 +17,7 @@ export class ActivitiesController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: ActivityDto })
   publish(@CurrentCaller() caller: Caller, @Body() body: ActivityInputDto): Promise<Activity> {
-    return this.commands.publish(caller, body);
+    return this.commands.accept(caller, body);
   }
 
   @Delete(':id')

@@ -40,7 +40,7 @@ export class CommandsService {
    * only a delete in that window answers 404 (or 503, Cassandra being down).
    * REST ids cannot collide across actors (a foreignId id hashes the actor), so no ownership read is needed.
    */
-  async publish(caller: Caller, input: ActivityInputDto): Promise<Activity> {
+  async accept(caller: Caller, input: ActivityInputDto): Promise<Activity> {
     assertActsFor(caller, input.actor);
     const now = Date.now();
     const activity = acceptActivity(input, { nowMs: now, defaultPublishedMs: now, policy: this.policy });

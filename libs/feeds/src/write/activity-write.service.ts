@@ -59,11 +59,11 @@ export class ActivityWriteService {
       homeTtl > 0 ? this.timelines.appendHome([activity.actor], ref, ts, homeTtl, 1) : undefined,
       homeTtl > 0 ? this.promotion.isPulledAuthor(activity.actor, heartbeat) : true,
     ]);
-    if (recipients.length > 0) await this.live.publish({ kind: 'notification', users: recipients, activity });
+    if (recipients.length > 0) await this.live.announce({ kind: 'notification', users: recipients, activity });
     if (homeTtl === 0) return 'stored'; // older than the home window: readers pull it from user feeds
-    await this.live.publish({ kind: 'home', op: 'activity', users: [activity.actor], activity });
+    await this.live.announce({ kind: 'home', op: 'activity', users: [activity.actor], activity });
     if (pulled) {
-      await this.live.publish({ kind: 'pulled', op: 'activity', actor: activity.actor, activity });
+      await this.live.announce({ kind: 'pulled', op: 'activity', actor: activity.actor, activity });
       return 'stored';
     }
     await this.delivery.spread(activity.actor, { op: 'deliver', ref, tsMicros: ts }, heartbeat, activity);
@@ -85,8 +85,8 @@ export class ActivityWriteService {
     const recipients = [...new Set(a.to ?? [])].filter((u) => u !== a.actor);
     if (recipients.length > 0) await this.notifications.remove(recipients, ref, ts);
     await this.timelines.removeHome([a.actor], ref, ts, 1);
-    await this.live.publish({ kind: 'home', op: 'delete', users: [a.actor], id });
-    await this.live.publish({ kind: 'pulled', op: 'delete', actor: a.actor, id });
+    await this.live.announce({ kind: 'home', op: 'delete', users: [a.actor], id });
+    await this.live.announce({ kind: 'pulled', op: 'delete', actor: a.actor, id });
     // Followers of a pulled author may still hold rows pushed before the author crossed the
     // threshold, so removal always walks every follower; hydration hides the activity meanwhile.
     await this.delivery.spread(a.actor, { op: 'remove', ref, tsMicros: ts }, heartbeat);

@@ -75,7 +75,7 @@ export class DeliveryService {
     this.metrics.chunkSize(chunk.users.length);
     if (chunk.op === 'remove') {
       await this.timelines.removeHome(chunk.users, chunk.ref, chunk.tsMicros, this.policy.concurrency);
-      await this.live.publish({ kind: 'home', op: 'delete', users: chunk.users, id: chunk.ref.id });
+      await this.live.announce({ kind: 'home', op: 'delete', users: chunk.users, id: chunk.ref.id });
       return;
     }
     const now = Date.now();
@@ -85,7 +85,7 @@ export class DeliveryService {
     await this.timelines.appendHome(active, chunk.ref, chunk.tsMicros, ttl, this.policy.concurrency);
     this.metrics.delivered(active.length, chunk.users.length - active.length);
     const body = activity ?? (await this.activities.get(chunk.ref.id))?.activity ?? undefined;
-    if (body && active.length > 0) await this.live.publish({ kind: 'home', op: 'activity', users: active, activity: body });
+    if (body && active.length > 0) await this.live.announce({ kind: 'home', op: 'activity', users: active, activity: body });
     this.metrics.chunkDuration(Number(process.hrtime.bigint() - started) / 1e9);
   }
 

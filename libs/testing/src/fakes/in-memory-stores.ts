@@ -465,7 +465,7 @@ export class RecordingChunkPublisher implements FanoutChunkPublisher {
 export class RecordingLivePublisher implements LivePublisher {
   readonly events: LiveEvent[] = [];
 
-  async publish(event: LiveEvent): Promise<void> {
+  async announce(event: LiveEvent): Promise<void> {
     this.events.push(event);
   }
 }
