@@ -16,7 +16,9 @@ export const AcceptsQueryToken = (): MethodDecorator => SetMetadata(QUERY_TOKEN,
 /** Longer than any token this service issues; refused before any crypto. */
 const MAX_TOKEN_CHARS = 8192;
 
-type AuthedRequest = FastifyRequest & { caller?: Caller };
+/** A request's Authorization header is verified once: the edge hook (rate-limit bucket) and the guard share the outcome. */
+const HEADER_OUTCOME = Symbol('tideline:header-outcome');
+type AuthedRequest = FastifyRequest & { caller?: Caller; [HEADER_OUTCOME]?: Caller | DomainError };
 
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
   const caller = ctx.switchToHttp().getRequest<AuthedRequest>().caller;
@@ -70,6 +72,22 @@ export class AuthGuard implements CanActivate {
   }
 
   private verify(req: AuthedRequest, acceptsQuery: boolean): Caller {
+    if (req.headers.authorization === undefined) return this.verifyToken(req, acceptsQuery);
+    let outcome = req[HEADER_OUTCOME];
+    if (outcome === undefined) {
+      try {
+        outcome = this.verifyToken(req, false);
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        outcome = e;
+      }
+      req[HEADER_OUTCOME] = outcome;
+    }
+    if (outcome instanceof DomainError) throw outcome;
+    return outcome;
+  }
+
+  private verifyToken(req: AuthedRequest, acceptsQuery: boolean): Caller {
     const header = req.headers.authorization;
     let token: string | undefined;
     if (header !== undefined) {
