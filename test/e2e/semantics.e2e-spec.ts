@@ -82,4 +82,41 @@ describe('feed semantics users hit (docs/api.md)', () => {
     await s.quiesce();
     expect((await page(`/v1/feeds/user/${alice}`, alice)).items.map((a) => a.id)).toEqual([id]);
   });
+
+  it('lists the accounts a user muted (GET /v1/users/:userId/muted), page by page, to that user only', async () => {
+    const [me, nosy] = [s.user('muter'), s.user('nosy')];
+    const targets = [s.user('loud1'), s.user('loud2'), s.user('loud3')].sort();
+    for (const t of targets) expect((await s.call('PUT', `/v1/users/${me}/muted/${t}`, me)).status).toBe(204);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const r = await s.call('GET', `/v1/users/${me}/muted?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, me);
+      expect(r.status).toBe(200);
+      const body = r.body as { items: { userId: string; since: string }[]; next: string | null };
+      for (const item of body.items) {
+        expect(Number.isNaN(Date.parse(item.since))).toBe(false);
+        seen.push(item.userId);
+      }
+      cursor = body.next;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(targets);
+    expect((await s.call('GET', `/v1/users/${me}/muted`, nosy)).status).toBe(403);
+    expect((await s.call('GET', `/v1/users/${me}/muted`)).status).toBe(401);
+    expect((await s.call('DELETE', `/v1/users/${me}/muted/${targets[0]}`, me)).status).toBe(204);
+    const after = (await s.call('GET', `/v1/users/${me}/muted`, me)).body as { items: { userId: string }[] };
+    expect(after.items.map((i) => i.userId)).toEqual(targets.slice(1));
+  });
+
+  it('lets a browser on another origin use every method: the CORS preflight allows PUT and DELETE with a bearer token', async () => {
+    for (const method of ['PUT', 'DELETE', 'POST', 'GET']) {
+      const res = await fetch(`${s.api}/v1/users/${s.user('a')}/following/${s.user('b')}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type' },
+      });
+      expect(res.status).toBeLessThan(300);
+      expect((res.headers.get('access-control-allow-methods') ?? '').split(',').map((m) => m.trim())).toContain(method);
+      expect((res.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('authorization');
+    }
+  });
 });

@@ -40,7 +40,16 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const cfg = app.get<AppConfig>(APP_CONFIG);
   // Browsers call the API directly; tokens travel in the Authorization header (no cookies), so
   // credentials stay off and the Retry-After of a 429 is exposed to scripts.
-  if (cfg.corsOrigins !== false) app.enableCors({ origin: cfg.corsOrigins, exposedHeaders: ['Retry-After'], maxAge: 600 });
+  // Every method the API serves (docs/api.md §2.7): follow, unfollow, mute and delete need PUT and DELETE.
+  if (cfg.corsOrigins !== false) {
+    app.enableCors({
+      origin: cfg.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'last-event-id'],
+      exposedHeaders: ['Retry-After'],
+      maxAge: 600,
+    });
+  }
   const fastify = app.getHttpAdapter().getInstance();
   // An empty or non-JSON body on a JSON route is "no body" for the mark endpoints, and a 400 elsewhere.
   fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));

@@ -83,6 +83,8 @@ export interface GraphStore {
   mutedBy(user: UserId): Promise<Set<UserId>>;
   followingPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage>;
   followersPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage>;
+  /** The accounts `user` muted, in target order (paged like followingPage). */
+  mutedPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage>;
   /** Streams followers in pages of at most `pageSize`; memory is bounded by one page. */
   followerPages(user: UserId, pageSize: number): AsyncIterable<UserId[]>;
   /** Streams the users `user` follows in pages. */

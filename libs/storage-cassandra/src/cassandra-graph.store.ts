@@ -99,6 +99,10 @@ export class CassandraGraphStore implements GraphStore {
     return this.page(FOLLOWING_CQL, 'target_id', user, after, limit);
   }
 
+  mutedPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage> {
+    return this.page(MUTES_CQL, 'target_id', user, after, limit);
+  }
+
   followersPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage> {
     return this.page(FOLLOWERS_CQL, 'follower_id', user, after, limit);
   }

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Caller, CommandsService } from '@app/feeds';
+import { assertActsFor, Caller, CommandsService } from '@app/feeds';
 import { CurrentCaller } from '../http/auth';
 import { DEFAULT_PAGE_LIMIT, PageQuery, UserParams, UserTargetParams } from '@app/wire';
 import { GraphPageDto } from '../http/responses.dto';
@@ -44,6 +44,14 @@ export class GraphController {
   @ApiOkResponse({ type: GraphPageDto })
   following(@Param() p: UserParams, @Query() q: PageQuery): Promise<GraphPageDto> {
     return this.commands.list('following', p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
+  }
+
+  /** Mutes are private: only the user (or an admin) may list them (docs/api.md §2). */
+  @Get('muted')
+  @ApiOkResponse({ type: GraphPageDto })
+  muted(@CurrentCaller() c: Caller, @Param() p: UserParams, @Query() q: PageQuery): Promise<GraphPageDto> {
+    assertActsFor(c, p.userId);
+    return this.commands.list('muted', p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('followers')

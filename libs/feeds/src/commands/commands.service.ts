@@ -87,9 +87,14 @@ export class CommandsService {
     await this.graph.apply(change);
   }
 
-  async list(direction: 'following' | 'followers', user: UserId, limit: number, cursor?: string): Promise<{ items: GraphEntry[]; next: string | null }> {
+  async list(direction: 'following' | 'followers' | 'muted', user: UserId, limit: number, cursor?: string): Promise<{ items: GraphEntry[]; next: string | null }> {
     const after = cursor ? this.cursors.decode(cursor, direction, user).id : null;
-    const page = direction === 'following' ? await this.graph.followingPage(user, after, limit) : await this.graph.followersPage(user, after, limit);
+    const page =
+      direction === 'following'
+        ? await this.graph.followingPage(user, after, limit)
+        : direction === 'followers'
+          ? await this.graph.followersPage(user, after, limit)
+          : await this.graph.mutedPage(user, after, limit);
     return {
       items: page.items.map(toGraphEntry),
       next: page.next ? this.cursors.encode({ k: direction, u: user, ms: 0, id: page.next }) : null,

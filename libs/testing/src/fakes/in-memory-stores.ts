@@ -263,6 +263,9 @@ export class InMemoryGraphStore implements GraphStore {
   async followingPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage> {
     return this.page(this.edges(this.follows).filter(([u]) => u === user).map(([, t, e]) => ({ userId: t, sinceMs: e.sinceMs })), after, limit);
   }
+  async mutedPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage> {
+    return this.page(this.edges(this.mutes).filter(([u]) => u === user).map(([, t, e]) => ({ userId: t, sinceMs: e.sinceMs })), after, limit);
+  }
   async followersPage(user: UserId, after: UserId | null, limit: number): Promise<GraphPage> {
     return this.page(this.edges(this.follows).filter(([, t]) => t === user).map(([u, , e]) => ({ userId: u, sinceMs: e.sinceMs })), after, limit);
   }
