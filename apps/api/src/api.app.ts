@@ -3,18 +3,17 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { APP_CONFIG, AppConfig, configFromEnv, requireJwtSecret } from '@app/config';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
-import { toErrorBody } from './http/error.filter';
-import { RateLimitedError, RateLimiter } from './http/rate-limit.guard';
+import { sendError } from './http/error.filter';
+import { RateLimiter } from './http/rate-limit.guard';
 
 /** docs/api.md §2: bodies over 64 KiB are refused with 413. */
 const BODY_LIMIT = 64 * 1024;
 
 export async function createApiApp(): Promise<NestFastifyApplication> {
-  requireJwtSecret(configFromEnv());
   // Bound once the app exists; router errors happen before any hook, so they are charged here.
   const edge: { limiter?: RateLimiter } = {};
   const adapter = new FastifyAdapter({
@@ -30,9 +29,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       } catch (limited) {
         e = limited;
       }
-      const body = toErrorBody(e);
-      if (e instanceof RateLimitedError) void res.header('Retry-After', String(e.retryAfterSeconds));
-      void res.code(body.statusCode).send(body);
+      sendError(res, e);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });

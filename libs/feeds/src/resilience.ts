@@ -22,6 +22,15 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: ()
   }
 }
 
+/** Runs `fn` over `items` with at most `limit` calls in flight (a pool, not waves: a slow call holds up no other). */
+export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
 export interface RetryOptions {
   /** First delay; each next one doubles, up to `maxDelayMs`. */
   readonly initialDelayMs: number;

@@ -29,14 +29,14 @@ const WRAPPED = ['execute', 'batch'] as const;
  * with classified errors. Everything else is the driver's own client.
  */
 export function classifyingClient(client: Client): Client {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || !(WRAPPED as readonly (string | symbol)[]).includes(prop)) return value;
-      return (...args: unknown[]) => {
-        const out = (value as (...a: unknown[]) => unknown).apply(target, args);
-        return out instanceof Promise ? out.catch((e: unknown) => Promise.reject(classifyCassandraError(e))) : out;
-      };
-    },
-  });
+  // The wrappers are made once per client, not per call (every statement of every store goes through them).
+  const wrapped = new Map<string | symbol, (...args: unknown[]) => unknown>();
+  for (const name of WRAPPED) {
+    const fn = (client[name] as (...a: unknown[]) => unknown).bind(client);
+    wrapped.set(name, (...args: unknown[]) => {
+      const out = fn(...args);
+      return out instanceof Promise ? out.catch((e: unknown) => Promise.reject(classifyCassandraError(e))) : out;
+    });
+  }
+  return new Proxy(client, { get: (target, prop, receiver) => wrapped.get(prop) ?? (Reflect.get(target, prop, receiver) as unknown) });
 }

@@ -62,6 +62,12 @@ export function toErrorBody(e: unknown): ErrorBody {
   return { statusCode: STATUS_OF.INTERNAL, error: 'INTERNAL', message: 'internal error' };
 }
 
+/** Sends the contract's error body for `e` (with `Retry-After` on a 429); used by the filter and the Fastify hooks. */
+export function sendError(reply: FastifyReply, e: unknown, body: ErrorBody = toErrorBody(e)): void {
+  if (body.statusCode === 429) void reply.header('Retry-After', String((e as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1));
+  void reply.code(body.statusCode).send(body);
+}
+
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('HttpError');
@@ -76,10 +82,6 @@ export class ErrorFilter implements ExceptionFilter {
       void reply.status(503).send(e.getResponse());
       return;
     }
-    if (body.statusCode === 429) {
-      const retry = (e as { retryAfterSeconds?: number }).retryAfterSeconds ?? 1;
-      void reply.header('Retry-After', String(retry));
-    }
-    void reply.status(body.statusCode).send(body);
+    sendError(reply, e, body);
   }
 }

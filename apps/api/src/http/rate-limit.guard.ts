@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Caller } from '@app/feeds';
-import { toErrorBody } from './error.filter';
+import { sendError } from './error.filter';
 
 export class RateLimitedError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
@@ -142,11 +142,7 @@ export class RateLimiter {
         this.chargeKey(req as Chargeable, sub === undefined ? undefined : `sub:${sub}`);
         done();
       } catch (e) {
-        const body = toErrorBody(e);
-        void reply
-          .code(body.statusCode)
-          .header('Retry-After', String((e as RateLimitedError).retryAfterSeconds ?? 1))
-          .send(body);
+        sendError(reply, e);
       }
     });
   }

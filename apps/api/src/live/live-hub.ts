@@ -182,10 +182,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     // Checked at delivery, after any await: a delete that arrived meanwhile suppresses its activity.
     if (e.kind !== 'notification' && e.op === 'activity' && this.deleted.has(e.activity.id)) return;
     // The same visibility rules as the feeds (libs/domain/src/graph.ts). A home event is addressed by the
-    // worker to the actor's followers; a pulled author's event may come from any author the reader pulls.
+    // worker to the actor's followers, so of the home rule only the mute remains to check; a pulled author's
+    // event may come from any author the reader pulls.
     if (e.kind === 'home') {
       if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
-      else if (visibleInHome(s.conn.user, e.activity.actor, { following: new Set([e.activity.actor]), muted: st.muted })) s.conn.send('activity', e.activity.id, e.activity);
+      else if (!st.muted.has(e.activity.actor)) s.conn.send('activity', e.activity.id, e.activity);
     } else if (e.kind === 'pulled') {
       if (!st.pulled.has(e.actor)) return;
       if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });

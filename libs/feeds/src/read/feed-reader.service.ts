@@ -23,7 +23,7 @@ import {
 import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 import { mergePage, RowSource } from './page-merger';
-import { rebuildPending, ReturningReaders } from './returning-readers';
+import { ReaderFollows, rebuildPending, ReturningReaders } from './returning-readers';
 
 export interface Page<T> {
   readonly items: T[];
@@ -97,8 +97,13 @@ export class FeedReaderService {
    * to them from now on) and a returning reader is brought up to date as by a first page.
    */
   async startReading(user: UserId): Promise<void> {
-    const [state, following, pulled] = await Promise.all([this.readers.get(user), this.allFollowing(user), this.graph.pulledFollows(user)]);
-    await this.returning.keepFresh(user, state, following, new Set(pulled), Date.now());
+    const state = await this.readers.get(user);
+    // The follow graph is read only if the reader needs a rebuild (an active reader's stream reads none).
+    const graph = async (): Promise<ReaderFollows> => {
+      const [following, pulled] = await Promise.all([this.allFollowing(user), this.graph.pulledFollows(user)]);
+      return { following, pulled: new Set(pulled) };
+    };
+    await this.returning.keepFresh(user, state, graph, Date.now());
   }
 
   async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
@@ -113,11 +118,11 @@ export class FeedReaderService {
     ]);
     let state = initialState;
     let materialised = !rebuildPending(state);
-    if (before === null) ({ state, materialised } = await this.returning.keepFresh(user, state, following, new Set(pulled), now));
+    if (before === null) ({ state, materialised } = await this.returning.keepFresh(user, state, async () => ({ following, pulled: new Set(pulled) }), now));
     const retention = retentionFloorMs(this.policy, now);
-    const visible = (actor: UserId): boolean => visibleInHome(user, actor, { following, muted });
+    const readerGraph = { following, muted };
+    const visible = (actor: UserId): boolean => visibleInHome(user, actor, readerGraph);
     const items: Activity[] = [];
-
     // While a rebuild is pending (running elsewhere, or failed half-way) the home timeline may have holes:
     // the whole page is then pulled from the authors' feeds, which are complete.
     if (materialised) {

@@ -19,6 +19,7 @@ import {
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityStore, GRAPH_STORE, GraphStore, NOTIFICATION_STORE, NotificationStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
 import { READ_ACTIVITY_STORE } from './activity-cache';
+import { forEachBounded } from '../resilience';
 import { CursorCodec } from './cursor';
 import { GroupView, toGroupView } from '../views';
 
@@ -80,17 +81,15 @@ export class NotificationReaderService {
       after === null ? null : this.store.days(user, floorDay, dayNumber(after.ms), NOTIFICATION_SCAN_DAYS),
     ]);
     const scanDays = pageDays ?? countDays;
-    const byDay = new Map<number, NotificationEntry[]>();
-    const toRead = [...new Set([...countDays, ...scanDays])];
-    for (let i = 0; i < toRead.length; i += DAY_READ_CONCURRENCY) {
-      const chunk = toRead.slice(i, i + DAY_READ_CONCURRENCY);
-      const read = await Promise.all(chunk.map((d) => this.store.readDay(user, d, NOTIFICATION_DAY_ROWS)));
-      chunk.forEach((d, j) => byDay.set(d, (read[j] ?? []).filter((e) => visibleInNotifications(user, e.actor, muted) && e.ms >= floorMs)));
-    }
-    const allEntries = [...byDay.values()].flat();
-    const marks = await this.store.marks(user, [...new Set(allEntries.map((e) => groupId(e.type, e.object, e.ms)))]);
+    // Each day's visible entries, by group (a group never spans days).
+    const byDay = new Map<number, Map<string, NotificationEntry[]>>();
+    await forEachBounded([...new Set([...countDays, ...scanDays])], DAY_READ_CONCURRENCY, async (d) => {
+      const entries = (await this.store.readDay(user, d, NOTIFICATION_DAY_ROWS)).filter((e) => visibleInNotifications(user, e.actor, muted) && e.ms >= floorMs);
+      byDay.set(d, entriesByGroup(entries));
+    });
+    const marks = await this.store.marks(user, [...byDay.values()].flatMap((groups) => [...groups.keys()]));
     const groupMarks: GroupMarks = { seen: marks.seen, read: marks.read, seenAllMs: state.seenAllMs, readAllMs: state.readAllMs };
-    const foldDay = (day: number): NotificationGroup[] => foldGroups(byDay.get(day) ?? [], groupMarks).sort((a, b) => compareNewestFirst(a.latest, b.latest));
+    const foldDay = foldOncePerDay(byDay, groupMarks);
 
     const { unseen, unread } = countOpen(countDays.flatMap(foldDay));
 
@@ -106,7 +105,7 @@ export class NotificationReaderService {
         }
         // Hydrate only this group's entries: drops deleted activities (until their removal fanout ran)
         // and fills `latest`.
-        const entries = (byDay.get(day) ?? []).filter((e) => groupId(e.type, e.object, e.ms) === g.id);
+        const entries = byDay.get(day)?.get(g.id) ?? [];
         budget -= entries.length;
         const live = await this.withoutDeleted(entries);
         const [fresh] = foldGroups(live.entries, groupMarks);
@@ -160,6 +159,30 @@ export class NotificationReaderService {
     return { entries: kept, bodies };
   }
 
+}
+
+/** A day's groups, newest first, folded at most once per day (the counts and the page share them). */
+function foldOncePerDay(byDay: ReadonlyMap<number, ReadonlyMap<string, NotificationEntry[]>>, marks: GroupMarks): (day: number) => NotificationGroup[] {
+  const folded = new Map<number, NotificationGroup[]>();
+  return (day) => {
+    let groups = folded.get(day);
+    if (!groups) {
+      groups = foldGroups([...(byDay.get(day)?.values() ?? [])].flat(), marks).sort((a, b) => compareNewestFirst(a.latest, b.latest));
+      folded.set(day, groups);
+    }
+    return groups;
+  };
+}
+
+function entriesByGroup(entries: readonly NotificationEntry[]): Map<string, NotificationEntry[]> {
+  const out = new Map<string, NotificationEntry[]>();
+  for (const e of entries) {
+    const id = groupId(e.type, e.object, e.ms);
+    const list = out.get(id);
+    if (list) list.push(e);
+    else out.set(id, [e]);
+  }
+  return out;
 }
 
 const countOpen = (groups: readonly NotificationGroup[]): { unseen: number; unread: number } => ({

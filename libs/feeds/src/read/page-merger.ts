@@ -1,5 +1,6 @@
 import { compareNewestFirst, FeedPosition } from '@app/domain';
 import { FeedRef, SlicePage } from '../ports';
+import { forEachBounded } from '../resilience';
 
 /** One newest-first source of feed rows, already bounded below by its own floor. */
 export interface RowSource {
@@ -93,15 +94,6 @@ export async function mergePage<T>(opts: MergeOptions<T>): Promise<MergeResult<T
     examinedTo = safeBound;
   }
   return { items: out, resumeAfter: examinedTo };
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 function newestFrontier(states: readonly SourceState[]): FeedPosition | null {

@@ -3,11 +3,18 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { FeedPolicy, isInactive, UserId } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
 import { READER_STATE_STORE, ReaderState, ReaderStateStore } from '../ports';
+import { forEachBounded } from '../resilience';
 
 /** How often a reader's last-read time is refreshed; fanout only needs day resolution. */
 const LAST_READ_REFRESH_MS = 3_600_000;
 /** A rebuild recorded as started this long ago and never finished has failed; the next read redoes it. */
 const REBUILD_STALE_MS = 30_000;
+
+/** Whom a reader follows, and which of those are pulled authors. */
+export interface ReaderFollows {
+  readonly following: ReadonlySet<UserId>;
+  readonly pulled: ReadonlySet<UserId>;
+}
 
 /** A rebuild started and not (yet) finished: the home timeline may have holes. */
 export const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !== null && (s.rebuiltMs ?? -1) < s.rebuildStartedMs;
@@ -39,18 +46,13 @@ export class ReturningReaders {
     this.concurrency = cfg.tuning.rebuildConcurrency;
   }
 
-  async keepFresh(
-    user: UserId,
-    state: ReaderState,
-    following: ReadonlySet<UserId>,
-    pulled: ReadonlySet<UserId>,
-    now: number,
-  ): Promise<{ state: ReaderState; materialised: boolean }> {
+  /** `graph` is read only when a rebuild runs (the caller may already hold it). */
+  async keepFresh(user: UserId, state: ReaderState, graph: () => Promise<ReaderFollows>, now: number): Promise<{ state: ReaderState; materialised: boolean }> {
     const running = this.rebuilding.get(user);
     const pending = rebuildPending(state);
     const stale = pending && now - (state.rebuildStartedMs ?? 0) > REBUILD_STALE_MS;
     if (running || isInactive(this.policy, state.lastReadMs, now) || stale) {
-      await (running ?? this.rebuildOnce(user, following, pulled, now));
+      await (running ?? this.rebuildOnce(user, graph, now));
       return { state: await this.readers.get(user), materialised: true };
     }
     if (pending) return { state, materialised: false };
@@ -58,8 +60,10 @@ export class ReturningReaders {
     return { state, materialised: true };
   }
 
-  private rebuildOnce(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
-    const run = this.rebuild(user, following, pulled, now).finally(() => this.rebuilding.delete(user));
+  private rebuildOnce(user: UserId, graph: () => Promise<ReaderFollows>, now: number): Promise<void> {
+    const run = graph()
+      .then(({ following, pulled }) => this.rebuild(user, following, pulled, now))
+      .finally(() => this.rebuilding.delete(user));
     this.rebuilding.set(user, run);
     return run;
   }
@@ -76,10 +80,10 @@ export class ReturningReaders {
     await this.readers.startRebuild(user, now);
     const authors = [user, ...following].filter((a) => !pulled.has(a));
     let floor = 0;
-    for (let i = 0; i < authors.length; i += this.concurrency) {
-      const copies = await Promise.all(authors.slice(i, i + this.concurrency).map((author) => this.homes.copyRecent(user, author, now * 1000, now, 1)));
-      for (const c of copies) if (!c.complete && c.oldestMs !== null) floor = Math.max(floor, c.oldestMs);
-    }
+    await forEachBounded(authors, this.concurrency, async (author) => {
+      const c = await this.homes.copyRecent(user, author, now * 1000, now, 1);
+      if (!c.complete && c.oldestMs !== null) floor = Math.max(floor, c.oldestMs);
+    });
     await this.readers.finishRebuild(user, now, floor);
     this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
   }
