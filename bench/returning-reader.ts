@@ -5,9 +5,12 @@
 //   node scripts/with-infra.mjs ts-node -r tsconfig-paths/register --transpile-only bench/returning-reader.ts [followees...]
 import 'reflect-metadata';
 import { Activity, newActivityId, toIso } from '@app/domain';
-import { CursorCodec, createWritePath, FeedReaderService, HomeMaterializer, NOOP_FANOUT_METRICS, ReturningReaders } from '@app/feeds';
+import { createReadPath, createWritePath, EventPublisher, NOOP_FANOUT_METRICS } from '@app/feeds';
 import { createCassandraClient, createCassandraStores } from '@app/storage-cassandra';
 import { RecordingChunkPublisher, RecordingLivePublisher, testConfig, uniqueTag } from '@app/testing';
+
+/** This measurement publishes nothing: its activities are written straight through the write path. */
+const NO_EVENTS: EventPublisher = { publishActivity: async () => undefined, publishDelete: async () => undefined, publishGraphChange: async () => undefined };
 
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -17,7 +20,8 @@ async function main(): Promise<void> {
   await client.connect();
   const stores = createCassandraStores(client, cfg);
   const write = createWritePath(cfg, { ...stores, chunks: new RecordingChunkPublisher(), live: new RecordingLivePublisher(), metrics: NOOP_FANOUT_METRICS });
-  const reader = new FeedReaderService(cfg, new CursorCodec('x'.repeat(32)), stores.activities, stores.timelines, stores.graph, stores.readers, new ReturningReaders(cfg, stores.readers, new HomeMaterializer(cfg, stores.timelines)));
+  const { reader, recentDeletes } = createReadPath(cfg, { ...stores, events: NO_EVENTS });
+  await recentDeletes.refresh();
   const rows: string[] = [];
   for (const f of sizes.length ? sizes : [10, 100, 1000]) {
     const [rebuilt, pulled] = [`${tag}-r${f}`, `${tag}-p${f}`];

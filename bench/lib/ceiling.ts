@@ -1,6 +1,6 @@
 import { Client } from 'cassandra-driver';
-import { bucketOf, HOME_BUCKET_MS } from '@app/domain';
-import { HOME_TIMELINE_CQL } from '@app/storage-cassandra';
+import { bucketOf, HOME_BUCKET_MS, toIso } from '@app/domain';
+import { HOME_TIMELINE_CQL, inlineBody } from '@app/storage-cassandra';
 import { micros } from './cassandra';
 import { Percentiles, round, summarize } from './util';
 
@@ -58,7 +58,7 @@ async function best(levels: number[], seconds: number, op: (n: number) => Promis
 }
 
 /**
- * The write ceiling: home_timeline rows (the same statement, TTL and timestamp the worker writes) sent
+ * The write ceiling: home_timeline rows (the same statement, body, TTL and timestamp the worker writes) sent
  * straight through cassandra-driver. Partition keys are `<prefix>c<i>` over as many users as the graph,
  * so the partitions look like real ones but the rows never show in a benchmark reader's feed.
  */
@@ -68,8 +68,10 @@ export function writeCeiling(client: Client, prefix: string, users: number, leve
   const published = new Date(now);
   const ts = micros(now);
   const ttl = 14 * 86_400;
+  // A body like the benchmark's own activities (the worker writes the activity into every home row).
+  const body = inlineBody({ id: `ceil-${now}-000000`, actor: `${prefix}c0`, type: 'post', object: `${prefix}:ceiling-000000`, published: toIso(now) });
   return best(levels, seconds, (n) =>
-    client.execute(HOME_TIMELINE_CQL.insert, [`${prefix}c${n % users}`, bucket, published, `ceil-${now}-${n}`, `${prefix}c0`, ttl, ts], { prepare: true }),
+    client.execute(HOME_TIMELINE_CQL.insert, [`${prefix}c${n % users}`, bucket, published, `ceil-${now}-${n}`, `${prefix}c0`, body, ttl, ts], { prepare: true }),
   onLevel);
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'cassandra-driver';
-import { bucketOf, HOME_BUCKET_MS, newActivityId, USER_FEED_BUCKET_MS } from '@app/domain';
+import { bucketOf, HOME_BUCKET_MS, newActivityId, toIso, USER_FEED_BUCKET_MS } from '@app/domain';
 import {
   ACTIVITIES_CQL,
   FOLLOW_COUNTS_CQL,
@@ -8,6 +8,7 @@ import {
   FOLLOWING_CQL,
   HIGH_FOLLOWER_AUTHORS_CQL,
   HOME_TIMELINE_CQL,
+  inlineBody,
   PULLED_FOLLOWS_CQL,
   USER_FEED_CQL,
   USER_STATE_CQL,
@@ -42,7 +43,8 @@ export interface Graph {
 
 export function graphFingerprint(o: BenchOptions, salt = ''): string {
   const day = new Date().toISOString().slice(0, 10);
-  const key = JSON.stringify([o.users, o.alpha, o.minFollowers, o.celebrities, o.threshold, o.inactiveShare, o.seed, o.history, day, salt]);
+  // `rows: 3`: timeline rows carry the activity body (schema 003); graphs loaded before are reloaded.
+  const key = JSON.stringify([o.users, o.alpha, o.minFollowers, o.celebrities, o.threshold, o.inactiveShare, o.seed, o.history, day, salt, { rows: 3 }]);
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
@@ -218,18 +220,22 @@ export async function loadGraph(client: Client, g: Graph, history: number, progr
   }
   const unset = types.unset;
   const ttlFor = (ms: number, days: number): number => Math.max(1, Math.floor((ms + days * 86_400_000 - now) / 1000));
+  // The body fanout writes into timeline rows: the activity as the API returns it.
+  const bodyOf = (h: { author: number; ms: number; id: string }): string =>
+    inlineBody({ id: h.id, actor: g.id(h.author), type: 'post', object: `hist:${h.id}`, published: toIso(h.ms) }) as string;
   await step('history: activities', ACTIVITIES_CQL.insert, hist.length, function* () {
     for (const h of hist) {
       yield [h.id, g.id(h.author), 'post', `hist:${h.id}`, unset, new Date(h.ms), unset, unset, unset, new Date(h.ms), ttlFor(h.ms, 365), micros(h.ms)];
     }
   });
   await step('history: user feeds', USER_FEED_CQL.insert, hist.length, function* () {
-    for (const h of hist) yield [g.id(h.author), bucketOf(h.ms, USER_FEED_BUCKET_MS), new Date(h.ms), h.id, ttlFor(h.ms, 365), micros(h.ms)];
+    for (const h of hist) yield [g.id(h.author), bucketOf(h.ms, USER_FEED_BUCKET_MS), new Date(h.ms), h.id, bodyOf(h), ttlFor(h.ms, 365), micros(h.ms)];
   });
   const homeRows = hist.reduce((a, h) => a + 1 + (g.deliveriesOf[h.author] as number), 0);
   await step('history: home timelines', HOME_TIMELINE_CQL.insert, homeRows, function* () {
     for (const h of hist) {
-      const row = (u: number): unknown[] => [g.id(u), bucketOf(h.ms, HOME_BUCKET_MS), new Date(h.ms), h.id, g.id(h.author), ttlFor(h.ms, 14), micros(h.ms)];
+      const body = bodyOf(h);
+      const row = (u: number): unknown[] => [g.id(u), bucketOf(h.ms, HOME_BUCKET_MS), new Date(h.ms), h.id, g.id(h.author), body, ttlFor(h.ms, 14), micros(h.ms)];
       yield row(h.author);
       if (g.isCelebrity[h.author]) continue;
       for (const f of g.followers[h.author] as Uint32Array) if (g.active[f]) yield row(f);

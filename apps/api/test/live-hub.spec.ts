@@ -25,11 +25,15 @@ function hub(opts: { streamsPerUser?: number } = {}) {
     },
     pulledFollows: () => Promise.resolve([] as string[]),
   };
+  const deleted = new Set<string>();
+  const deletes = { add: (id: string) => deleted.add(id), has: (id: string) => deleted.has(id) };
   const h = new LiveHub(
     { subscribe: (l: (e: LiveEvent) => void) => ((emit = l), () => undefined) },
     graph as never,
     { groupOf: () => Promise.resolve(null) } as never,
     { invalidate: () => undefined } as never,
+    { invalidate: () => undefined } as never,
+    deletes as never,
     { streamsPerUser: opts.streamsPerUser ?? 5 } as never,
     { registry: new Registry() } as never,
   );

@@ -38,6 +38,12 @@ export interface AppConfig {
     readonly readCacheEntries: number;
     readonly readFanInConcurrency: number;
     readonly rebuildConcurrency: number;
+    readonly readContextTtlMs: number;
+    readonly readContextMaxIds: number;
+    readonly readPulledCacheMs: number;
+    readonly deleteMarkerHours: number;
+    readonly deleteMarkerPollMs: number;
+    readonly deleteMarkersMax: number;
   };
 }
 
@@ -103,6 +109,12 @@ export function toAppConfig(env: Env): AppConfig {
       readCacheEntries: env.READ_CACHE_ENTRIES,
       readFanInConcurrency: env.READ_FAN_IN_CONCURRENCY,
       rebuildConcurrency: env.REBUILD_CONCURRENCY,
+      readContextTtlMs: env.READ_CONTEXT_TTL_MS,
+      readContextMaxIds: env.READ_CONTEXT_MAX_IDS,
+      readPulledCacheMs: env.READ_PULLED_CACHE_MS,
+      deleteMarkerHours: env.DELETE_MARKER_HOURS,
+      deleteMarkerPollMs: env.DELETE_MARKER_POLL_MS,
+      deleteMarkersMax: env.DELETE_MARKERS_MAX,
     },
   };
 }

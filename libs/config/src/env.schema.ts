@@ -56,6 +56,23 @@ export class Env {
   /** API: hydration cache of activities (entries live at most the TTL; deletes invalidate at once). */
   @IsInt() @Min(0) @Max(60_000) READ_CACHE_TTL_MS: number = 5_000;
   @IsInt() @Min(0) @Max(1_000_000) READ_CACHE_ENTRIES: number = 10_000;
+  /**
+   * API: reader context (reader state, following, mutes, pulled authors) cached per reader; graph changes
+   * drop it at once through the live topic, the TTL bounds staleness if that event is lost. The ids held
+   * across all cached readers are capped (about 50 bytes each).
+   */
+  @IsInt() @Min(0) @Max(60_000) READ_CONTEXT_TTL_MS: number = 5_000;
+  @IsInt() @Min(0) @Max(100_000_000) READ_CONTEXT_MAX_IDS: number = 1_000_000;
+  /** API: a pulled (high-follower) author's newest rows, shared by every reader for this long. */
+  @IsInt() @Min(0) @Max(60_000) READ_PULLED_CACHE_MS: number = 1_000;
+  /**
+   * Recent deletes readers hide before the removal fanout reaches every home: markers are kept this many
+   * hours (longer than any removal may take), polled this often, and held up to this many per API instance
+   * (beyond it the API verifies every row against the activities table instead).
+   */
+  @IsInt() @Min(1) @Max(24 * 30) DELETE_MARKER_HOURS: number = 24;
+  @IsInt() @Min(100) @Max(60_000) DELETE_MARKER_POLL_MS: number = 1_000;
+  @IsInt() @Min(1_000) @Max(10_000_000) DELETE_MARKERS_MAX: number = 500_000;
   /** API: source reads in flight while merging many authors' feeds, and followee copies in flight in a rebuild. */
   @IsInt() @Min(1) @Max(1024) READ_FAN_IN_CONCURRENCY: number = 32;
   @IsInt() @Min(1) @Max(1024) REBUILD_CONCURRENCY: number = 16;

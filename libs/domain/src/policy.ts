@@ -53,3 +53,6 @@ export const isInactive = (p: FeedPolicy, lastReadMs: number | null, nowMs: numb
 
 export const isHighFollower = (p: FeedPolicy, followerCount: number): boolean =>
   followerCount >= p.highFollowerThreshold;
+
+/** A recent-delete marker outlives the span readers keep (DELETE_MARKER_HOURS) by an hour. */
+export const deleteMarkerTtlSeconds = (markerHours: number): number => (markerHours + 1) * 3_600;

@@ -10,6 +10,11 @@ import { Activity, FeedPosition, GraphChange, NotificationEntry, UserId } from '
 /** A feed row: a reference to an activity, ordered by (ms, id) newest first. */
 export interface FeedRef extends FeedPosition {
   readonly actor: UserId;
+  /**
+   * The activity itself when the row carries it (written since schema 003 and small enough to inline):
+   * readers then need no point read, only the recent-deletes check. Absent = hydrate from ActivityStore.
+   */
+  readonly activity?: Activity;
 }
 
 export interface SlicePage {
@@ -100,6 +105,25 @@ export interface GraphStore {
   pulledFollows(user: UserId): Promise<UserId[]>;
 }
 
+/** A delete as readers learn of it: the activity id, and when the marker was written (writer's clock). */
+export interface RecentDelete {
+  readonly id: string;
+  readonly writtenMs: number;
+}
+
+/**
+ * Recent deletes (schema 003), so a deleted activity is hidden everywhere before its removal fanout has
+ * reached every home timeline. Markers live `ttlSeconds`; readers keep those of the last DELETE_MARKER_HOURS.
+ */
+export interface DeleteMarkerStore {
+  record(id: string, actor: UserId, writtenMs: number, ttlSeconds: number): Promise<void>;
+  /**
+   * Markers written at or after `fromMs` (up to `nowMs`), oldest first, at most `limit`; `complete` is false
+   * when the limit cut the list short.
+   */
+  writtenSince(fromMs: number, nowMs: number, limit: number): Promise<{ markers: RecentDelete[]; complete: boolean }>;
+}
+
 export interface ReaderState {
   readonly lastReadMs: number | null;
   readonly homeFloorMs: number | null;
@@ -152,6 +176,7 @@ export const TIMELINE_STORE = Symbol('TIMELINE_STORE');
 export const GRAPH_STORE = Symbol('GRAPH_STORE');
 export const READER_STATE_STORE = Symbol('READER_STATE_STORE');
 export const NOTIFICATION_STORE = Symbol('NOTIFICATION_STORE');
+export const DELETE_MARKER_STORE = Symbol('DELETE_MARKER_STORE');
 export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
 
 /** One slice of a large fanout, published to the internal fanout topic so every worker shares it. */
@@ -171,7 +196,9 @@ export type LiveEvent =
   /** A high-follower author's activity: not pushed, so API instances check their own subscribers. */
   | { readonly kind: 'pulled'; readonly op: 'activity'; readonly actor: UserId; readonly activity: Activity }
   | { readonly kind: 'pulled'; readonly op: 'delete'; readonly actor: UserId; readonly id: string }
-  | { readonly kind: 'notification'; readonly users: UserId[]; readonly activity: Activity };
+  | { readonly kind: 'notification'; readonly users: UserId[]; readonly activity: Activity }
+  /** The follow graph, mutes, pulled authors or home floor of these readers changed: drop cached reader context. */
+  | { readonly kind: 'graph'; readonly users: UserId[] };
 
 export interface FanoutChunkPublisher {
   /** Resolves once Kafka has acknowledged every chunk (acks=all). */

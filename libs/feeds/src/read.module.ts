@@ -7,10 +7,14 @@ import { CachedActivityStore, READ_ACTIVITY_STORE } from './read/activity-cache'
 import { CURSOR_SECRET, CursorCodec } from './read/cursor';
 import { FeedReaderService } from './read/feed-reader.service';
 import { NotificationReaderService } from './read/notification-reader.service';
+import { PulledFeeds } from './read/pulled-feeds';
+import { ReaderContexts } from './read/reader-contexts';
+import { RecentDeletes } from './read/recent-deletes';
 import { ReturningReaders } from './read/returning-readers';
 
 /**
- * The API side: feeds, notifications, returning readers and commands. Needs the store ports and
+ * The API side: feeds, notifications, returning readers and commands, with the caches that make a page one
+ * partition read (reader contexts, pulled feeds, recent deletes). Needs the store ports and
  * EVENT_PUBLISHER (global). Cursors are signed with a key derived from AUTH_JWT_SECRET, which the API
  * refuses to start without; there is no fallback secret.
  */
@@ -30,11 +34,14 @@ import { ReturningReaders } from './read/returning-readers';
       useFactory: (store: ActivityStore, cfg: AppConfig) => new CachedActivityStore(store, cfg.tuning.readCacheTtlMs, cfg.tuning.readCacheEntries),
     },
     HomeMaterializer,
+    ReaderContexts,
+    PulledFeeds,
+    RecentDeletes,
     ReturningReaders,
     FeedReaderService,
     NotificationReaderService,
     CommandsService,
   ],
-  exports: [FeedReaderService, NotificationReaderService, CommandsService, READ_ACTIVITY_STORE],
+  exports: [FeedReaderService, NotificationReaderService, CommandsService, READ_ACTIVITY_STORE, ReaderContexts, RecentDeletes],
 })
 export class ReadModule {}

@@ -1,6 +1,7 @@
 import { loadAppConfig } from '@app/config';
 import { Activity, DAY_MS, DomainError, newActivityId, UserId } from '@app/domain';
 import {
+  InMemoryDeleteMarkerStore,
   InMemoryActivityStore,
   InMemoryGraphStore,
   InMemoryNotificationStore,
@@ -33,7 +34,8 @@ function setup() {
   const notifications = new InMemoryNotificationStore();
   const chunks = new RecordingChunkPublisher();
   const live = new RecordingLivePublisher();
-  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications, chunks, live, metrics: NOOP_FANOUT_METRICS });
+  const deletes = new InMemoryDeleteMarkerStore();
+  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications, deletes, chunks, live, metrics: NOOP_FANOUT_METRICS });
   let beats = 0;
   const heartbeat = async (): Promise<void> => {
     beats++;
@@ -98,7 +100,7 @@ describe('FanoutService.ingest', () => {
     expect(chunks.length).toBeGreaterThan(1);
     for (const c of chunks) {
       expect(c.op).toBe('deliver');
-      expect(c.ref).toEqual({ ms: Date.parse(a.published), id: a.id, actor: 'alice' });
+      expect(c.ref).toEqual({ ms: Date.parse(a.published), id: a.id, actor: 'alice', activity: a });
       expect(c.users.length).toBeGreaterThan(0);
       expect(c.users.length).toBeLessThanOrEqual(CHUNK);
     }

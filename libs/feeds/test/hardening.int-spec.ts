@@ -5,14 +5,12 @@ import { AppConfig } from '@app/config';
 import { Activity, bucketOf, DAY_MS, DomainError, GraphChange, HOME_BUCKET_MS, HOME_TTL_SLACK_SECONDS, newActivityId, toIso, UserId } from '@app/domain';
 import { createCassandraClient, createCassandraStores, CassandraStores } from '@app/storage-cassandra';
 import { RecordingChunkPublisher, RecordingLivePublisher, testConfig, uniqueTag, waitFor } from '@app/testing';
-import { CommandsService } from '../src/commands/commands.service';
-import { HomeMaterializer } from '../src/home/home-materializer';
 import { NOOP_FANOUT_METRICS } from '../src/write/fanout-metrics';
 import { createWritePath } from '../src/write/fanout.service';
+import { createReadPath } from '../src/read/read-path';
 import { EventPublisher, NotificationStore, TimelineStore } from '../src/ports';
 import { CursorCodec } from '../src/read/cursor';
 import { FeedReaderService } from '../src/read/feed-reader.service';
-import { ReturningReaders } from '../src/read/returning-readers';
 import { NotificationReaderService, NOTIFICATION_DAY_ROWS, NOTIFICATION_SCAN_DAYS } from '../src/read/notification-reader.service';
 import { StoreUnavailableError } from '../src/transient';
 
@@ -58,9 +56,7 @@ function services(over: Partial<{ timelines: TimelineStore; notifications: Notif
   const cursors = new CursorCodec(c.jwtSecret ?? 'x'.repeat(16));
   const events = new ScriptedPublisher();
   const fanout = createWritePath(c, { ...stores, timelines, notifications, chunks: new RecordingChunkPublisher(), live: new RecordingLivePublisher(), metrics: NOOP_FANOUT_METRICS });
-  const returning = new ReturningReaders(c, stores.readers, new HomeMaterializer(c, timelines));
-  const reader = new FeedReaderService(c, cursors, stores.activities, timelines, stores.graph, stores.readers, returning);
-  const commands = new CommandsService(c, cursors, stores.activities, stores.graph, events);
+  const { reader, commands } = createReadPath(c, { ...stores, timelines, events }, cursors);
   const notes = new NotificationReaderService(c, cursors, notifications, stores.activities, stores.graph, stores.readers);
   return { fanout, reader, commands, notes, events };
 }
@@ -163,7 +159,7 @@ describe('delete right after post (docs/api.md)', () => {
         return Reflect.get(target, prop, recv) as unknown;
       },
     });
-    const commands = new CommandsService(cfg, new CursorCodec(cfg.jwtSecret ?? 'x'.repeat(16)), down, stores.graph, events);
+    const { commands } = createReadPath(cfg, { ...stores, activities: down, events });
     const alice = u('outage');
     const posted = await commands.accept({ sub: alice, admin: false }, { actor: alice, type: 'post', object: 'note:outage' });
     expect(events.sent).toEqual([`activity:${posted.id}`]);

@@ -103,13 +103,24 @@ export function parseGraphRecord(value: Buffer | null, meta: RecordMeta): GraphC
 }
 
 /** Internal records are written by Tideline itself; a malformed one is still dead-lettered, never retried. */
+/** A chunk's optional activity must be the activity its ref names (it is written into every home row). */
+function bodyMatches(ref: { id: string; actor: string; activity?: unknown }): boolean {
+  const a = ref.activity as Record<string, unknown> | undefined;
+  if (a === undefined) return true;
+  return (
+    typeof a === 'object' && a !== null && !Array.isArray(a) && a.id === ref.id && a.actor === ref.actor &&
+    typeof a.type === 'string' && typeof a.object === 'string' && typeof a.published === 'string'
+  );
+}
+
 export function parseChunkRecord(value: Buffer | null, meta: RecordMeta): FanoutChunk {
   const raw = parseJson(value, { ...meta, maxBytes: Number.MAX_SAFE_INTEGER }) as Partial<FanoutChunk> | null;
   // Every property access is guarded: a TypeError here would be retried as a bug instead of dead-lettered.
   const ref = raw !== null && typeof raw === 'object' ? (raw.ref as unknown) : undefined;
   const refOk =
     typeof ref === 'object' && ref !== null &&
-    typeof (ref as { id?: unknown }).id === 'string' && typeof (ref as { ms?: unknown }).ms === 'number' && typeof (ref as { actor?: unknown }).actor === 'string';
+    typeof (ref as { id?: unknown }).id === 'string' && typeof (ref as { ms?: unknown }).ms === 'number' && typeof (ref as { actor?: unknown }).actor === 'string' &&
+    bodyMatches(ref as { id: string; actor: string; activity?: unknown });
   const ok =
     raw !== null && typeof raw === 'object' && (raw.op === 'deliver' || raw.op === 'remove') && Array.isArray(raw.users) &&
     raw.users.every((u) => typeof u === 'string') && typeof raw.tsMicros === 'number' && typeof raw.seq === 'number' && refOk;

@@ -1,9 +1,10 @@
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@app/config';
-import { ACTIVITY_STORE, GRAPH_STORE, NOTIFICATION_STORE, READER_STATE_STORE, TIMELINE_STORE } from '@app/feeds';
+import { ACTIVITY_STORE, DELETE_MARKER_STORE, GRAPH_STORE, NOTIFICATION_STORE, READER_STATE_STORE, TIMELINE_STORE } from '@app/feeds';
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Client } from 'cassandra-driver';
 import { connectCassandra } from './bootstrap';
 import { CassandraActivityStore } from './cassandra-activity.store';
+import { CassandraDeleteMarkerStore } from './cassandra-delete-marker.store';
 import { CassandraGraphStore } from './cassandra-graph.store';
 import { CassandraHealth } from './cassandra-health';
 import { CassandraNotificationStore } from './cassandra-notification.store';
@@ -50,9 +51,10 @@ export class CassandraStorageModule implements OnApplicationShutdown {
         store(GRAPH_STORE, (c) => new CassandraGraphStore(c)),
         store(READER_STATE_STORE, (c) => new CassandraReaderStateStore(c)),
         store(NOTIFICATION_STORE, (c) => new CassandraNotificationStore(c)),
+        store(DELETE_MARKER_STORE, (c) => new CassandraDeleteMarkerStore(c)),
         CassandraHealth,
       ],
-      exports: [CASSANDRA_CLIENT, ACTIVITY_STORE, TIMELINE_STORE, GRAPH_STORE, READER_STATE_STORE, NOTIFICATION_STORE, CassandraHealth],
+      exports: [CASSANDRA_CLIENT, ACTIVITY_STORE, TIMELINE_STORE, GRAPH_STORE, READER_STATE_STORE, NOTIFICATION_STORE, DELETE_MARKER_STORE, CassandraHealth],
     };
   }
 

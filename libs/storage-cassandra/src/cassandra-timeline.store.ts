@@ -2,24 +2,30 @@ import { bucketOf, FeedPosition, HOME_BUCKET_MS, USER_FEED_BUCKET_MS, UserId } f
 import { FeedRef, SlicePage, TimelineStore } from '@app/feeds';
 import { Client, types } from 'cassandra-driver';
 import { executeMany, IDEMPOTENT, micros, ttlOrNull } from './cql';
+import { inlineBody, parseBody } from './inline-body';
 import { BucketedFeed, readBucketed } from './slice-reader';
 import { HOME_TIMELINE_CQL } from './tables/home-timeline.cql';
 import { USER_FEED_CQL } from './tables/user-feed.cql';
 
 const positionOf = (row: types.Row): FeedPosition => ({ ms: (row.get('published') as Date).getTime(), id: row.get('id') as string });
 
+function withBody(p: FeedPosition, actor: UserId, body: unknown): FeedRef {
+  const activity = parseBody(body, p.id, actor);
+  return activity ? { ...p, actor, activity } : { ...p, actor };
+}
+
 const USER_FEED: BucketedFeed = {
   bucketMs: USER_FEED_BUCKET_MS,
   sliceBefore: USER_FEED_CQL.sliceBefore,
   sliceAll: USER_FEED_CQL.sliceAll,
-  toRef: (row, actor) => ({ ...positionOf(row), actor }),
+  toRef: (row, actor) => withBody(positionOf(row), actor, row.get('body')),
 };
 
 const HOME: BucketedFeed = {
   bucketMs: HOME_BUCKET_MS,
   sliceBefore: HOME_TIMELINE_CQL.sliceBefore,
   sliceAll: HOME_TIMELINE_CQL.sliceAll,
-  toRef: (row) => ({ ...positionOf(row), actor: row.get('actor') as string }),
+  toRef: (row) => withBody(positionOf(row), row.get('actor') as string, row.get('body')),
 };
 
 /**
@@ -27,7 +33,8 @@ const HOME: BucketedFeed = {
  * with the caller's event time, so replays and reordering resolve by last-write-wins (a delete wins a
  * tie). A TTL below one second means the row would already be expired: the write is skipped.
  * Fanout writes touch one partition per user, so they run as concurrent single statements, never as
- * multi-partition batches.
+ * multi-partition batches. A ref's `activity`, when it fits INLINE_BODY_MAX_BYTES, is stored in the row
+ * (`body`) and read back with it, so pages of such rows need no hydration.
  */
 export class CassandraTimelineStore implements TimelineStore {
   constructor(private readonly client: Client) {}
@@ -37,7 +44,7 @@ export class CassandraTimelineStore implements TimelineStore {
     if (ttl === null) return;
     await this.client.execute(
       USER_FEED_CQL.insert,
-      [ref.actor, bucketOf(ref.ms, USER_FEED_BUCKET_MS), new Date(ref.ms), ref.id, ttl, micros(tsMicros)],
+      [ref.actor, bucketOf(ref.ms, USER_FEED_BUCKET_MS), new Date(ref.ms), ref.id, inlineBody(ref.activity), ttl, micros(tsMicros)],
       IDEMPOTENT,
     );
   }
@@ -60,10 +67,11 @@ export class CassandraTimelineStore implements TimelineStore {
     const bucket = bucketOf(ref.ms, HOME_BUCKET_MS);
     const published = new Date(ref.ms);
     const ts = micros(tsMicros);
+    const body = inlineBody(ref.activity);
     await executeMany(
       this.client,
       HOME_TIMELINE_CQL.insert,
-      userIds.map((u) => [u, bucket, published, ref.id, ref.actor, ttl, ts]),
+      userIds.map((u) => [u, bucket, published, ref.id, ref.actor, body, ttl, ts]),
       concurrency,
     );
   }
@@ -79,7 +87,7 @@ export class CassandraTimelineStore implements TimelineStore {
     const params: unknown[][] = [];
     for (const ref of refs) {
       const ttl = ttlOrNull(ttlOf(ref));
-      if (ttl !== null) params.push([userId, bucketOf(ref.ms, HOME_BUCKET_MS), new Date(ref.ms), ref.id, ref.actor, ttl, ts]);
+      if (ttl !== null) params.push([userId, bucketOf(ref.ms, HOME_BUCKET_MS), new Date(ref.ms), ref.id, ref.actor, inlineBody(ref.activity), ttl, ts]);
     }
     await executeMany(this.client, HOME_TIMELINE_CQL.insert, params, concurrency);
   }

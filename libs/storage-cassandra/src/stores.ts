@@ -1,8 +1,9 @@
 import { AppConfig } from '@app/config';
-import { ActivityStore, GraphStore, NotificationStore, ReaderStateStore, TimelineStore } from '@app/feeds';
+import { ActivityStore, DeleteMarkerStore, GraphStore, NotificationStore, ReaderStateStore, TimelineStore } from '@app/feeds';
 import { Client } from 'cassandra-driver';
 import { classifyingClient } from './errors';
 import { CassandraActivityStore } from './cassandra-activity.store';
+import { CassandraDeleteMarkerStore } from './cassandra-delete-marker.store';
 import { CassandraGraphStore } from './cassandra-graph.store';
 import { CassandraNotificationStore } from './cassandra-notification.store';
 import { CassandraReaderStateStore } from './cassandra-reader-state.store';
@@ -14,6 +15,7 @@ export interface CassandraStores {
   readonly graph: GraphStore;
   readonly readers: ReaderStateStore;
   readonly notifications: NotificationStore;
+  readonly deletes: DeleteMarkerStore;
 }
 
 /**
@@ -29,5 +31,6 @@ export function createCassandraStores(raw: Client, _cfg?: Pick<AppConfig, 'cassa
     graph: new CassandraGraphStore(client),
     readers: new CassandraReaderStateStore(client),
     notifications: new CassandraNotificationStore(client),
+    deletes: new CassandraDeleteMarkerStore(client),
   };
 }

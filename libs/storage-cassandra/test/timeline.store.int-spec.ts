@@ -1,5 +1,6 @@
 import { bucketOf, FeedPosition, HOME_BUCKET_MS } from '@app/domain';
 import { FeedRef, SlicePage, TimelineStore } from '@app/feeds';
+import { HOME_TIMELINE_CQL, INLINE_BODY_MAX_BYTES, micros } from '../src';
 import { DAY_MS, openStorage, StorageFixture } from './support';
 
 const TTL = 3600;
@@ -131,5 +132,36 @@ describe('CassandraTimelineStore', () => {
     const user = `${fx.tag}-expired`;
     await sut.appendHome([user], { ms: now - 1000, id: 'E1', actor: 'x' }, now * 1000, 0, 1);
     expect((await sut.readHome(user, null, now - DAY_MS, 5)).rows).toEqual([]);
+  });
+});
+
+describe('CassandraTimelineStore: activities inside timeline rows (schema 003)', () => {
+  let fx: StorageFixture;
+  beforeAll(async () => {
+    fx = await openStorage('tlb');
+  });
+  afterAll(async () => fx.client.shutdown());
+
+  it('keeps an activity above INLINE_BODY_MAX_BYTES out of the rows (a reference only), and a small one in', async () => {
+    const user = `${fx.tag}-reader`;
+    const ms = Date.now() - 1_000;
+    const small = { id: `${fx.tag}-s`, actor: `${fx.tag}-a`, type: 'post', object: 'o', published: new Date(ms).toISOString() };
+    const big = { ...small, id: `${fx.tag}-b`, extra: { text: 'ü'.repeat(INLINE_BODY_MAX_BYTES / 2) } };
+    for (const a of [small, big]) await fx.stores.timelines.appendHome([user], { ms, id: a.id, actor: a.actor, activity: a }, 1, TTL, 2);
+    const rows = (await fx.stores.timelines.readHome(user, null, ms - DAY_MS, 10)).rows;
+    expect(rows.map((r) => [r.id, r.activity?.id ?? null]).sort()).toEqual([[big.id, null], [small.id, small.id]].sort());
+  });
+
+  it('hydrates (reads back without an activity) a row whose body does not describe it', async () => {
+    const user = `${fx.tag}-forged`;
+    const ms = Date.now() - 1_000;
+    const other = { id: 'someone-else', actor: 'mallory', type: 'post', object: 'o', published: new Date(ms).toISOString() };
+    await fx.client.execute(
+      HOME_TIMELINE_CQL.insert,
+      [user, bucketOf(ms, HOME_BUCKET_MS), new Date(ms), `${fx.tag}-real`, `${fx.tag}-a`, JSON.stringify(other), TTL, micros(Date.now() * 1000)],
+      { prepare: true },
+    );
+    const [row] = (await fx.stores.timelines.readHome(user, null, ms - DAY_MS, 10)).rows;
+    expect(row).toEqual({ ms, id: `${fx.tag}-real`, actor: `${fx.tag}-a` });
   });
 });

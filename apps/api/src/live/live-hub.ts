@@ -3,7 +3,18 @@ import { Gauge } from 'prom-client';
 import { Activity, DomainError, UserId, visibleInHome, visibleInNotifications } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
-import { CachedActivityStore, GRAPH_STORE, GraphStore, LIVE_EVENT_SOURCE, LiveEvent, LiveEventSource, NotificationReaderService, READ_ACTIVITY_STORE } from '@app/feeds';
+import {
+  CachedActivityStore,
+  GRAPH_STORE,
+  GraphStore,
+  LIVE_EVENT_SOURCE,
+  LiveEvent,
+  LiveEventSource,
+  NotificationReaderService,
+  READ_ACTIVITY_STORE,
+  ReaderContexts,
+  RecentDeletes,
+} from '@app/feeds';
 
 /** An open SSE connection as the hub sees it. */
 export interface LiveConnection {
@@ -30,13 +41,6 @@ interface ConnState {
 const REFRESH_MS = 30_000;
 /** Events one connection may have waiting; beyond, it is closed as too slow (memory stays bounded). */
 export const MAX_QUEUED_EVENTS = 1000;
-/**
- * Ids of deleted activities remembered (oldest forgotten first). Live events come over several Kafka
- * partitions from several workers, so a delete can arrive before its activity; the activity must then
- * never be sent. The window in which that happens is short (publishing skew), far shorter than it takes
- * to see this many deletes.
- */
-export const DELETED_IDS_REMEMBERED = 20_000;
 /** What a refused stream is told to wait before retrying (a slot frees when one of its streams closes). */
 const STREAM_RETRY_AFTER_SECONDS = 5;
 
@@ -65,8 +69,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(LiveHub.name);
   private readonly byUser = new Map<UserId, Set<ConnState>>();
   private readonly streamsPerUser: number;
-  /** Insertion-ordered set of recently deleted activity ids (see DELETED_IDS_REMEMBERED). */
-  private readonly deleted = new Set<string>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -74,6 +76,12 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     private readonly notifications: NotificationReaderService,
     @Inject(READ_ACTIVITY_STORE) private readonly activityCache: CachedActivityStore,
+    private readonly contexts: ReaderContexts,
+    /**
+     * Live events come over several Kafka partitions from several workers, so a delete can arrive before its
+     * activity; the activity must then never be sent. RecentDeletes remembers deletes far longer than that.
+     */
+    private readonly recentDeletes: RecentDeletes,
     @Inject(APP_CONFIG) cfg: AppConfig,
     metrics: MetricsService,
   ) {
@@ -125,10 +133,16 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   /** Synchronous fan-in from Kafka: queues the event on every connection it may concern, in order. */
   private route(e: LiveEvent): void {
-    // Deletes reach every API instance this way: drop the activity from the hydration cache at once.
+    // A graph change reached this reader: cached context and this instance's streams re-read it.
+    if (e.kind === 'graph') {
+      this.contexts.invalidate(e.users);
+      for (const user of e.users) for (const s of this.byUser.get(user) ?? []) s.refreshedAt = 0;
+      return;
+    }
+    // Deletes reach every API instance this way: hidden from pages and dropped from the hydration cache at once.
     if (e.kind !== 'notification' && e.op === 'delete') {
       this.activityCache.invalidate(e.id);
-      this.rememberDeleted(e.id);
+      this.recentDeletes.add(e.id);
     }
     if (e.kind === 'pulled') {
       // Whether a connection pulls this author is known per connection (after its refresh).
@@ -167,20 +181,12 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private rememberDeleted(id: string): void {
-    this.deleted.delete(id);
-    this.deleted.add(id);
-    if (this.deleted.size > DELETED_IDS_REMEMBERED) {
-      const oldest = this.deleted.values().next();
-      if (!oldest.done) this.deleted.delete(oldest.value);
-    }
-  }
-
   private async deliver(s: ConnState, e: LiveEvent): Promise<void> {
     const st = await this.fresh(s);
     if (s.removed) return;
     // Checked at delivery, after any await: a delete that arrived meanwhile suppresses its activity.
-    if (e.kind !== 'notification' && e.op === 'activity' && this.deleted.has(e.activity.id)) return;
+    if (e.kind === 'graph') return;
+    if (e.kind !== 'notification' && e.op === 'activity' && this.recentDeletes.has(e.activity.id)) return;
     // The same visibility rules as the feeds (libs/domain/src/graph.ts). A home event is addressed by the
     // worker to the actor's followers, so of the home rule only the mute remains to check; a pulled author's
     // event may come from any author the reader pulls.

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Activity, DomainError, FeedPolicy, GraphOp, ttlSecondsUntil, UserId } from '@app/domain';
+import { Activity, deleteMarkerTtlSeconds, DomainError, FeedPolicy, GraphOp, ttlSecondsUntil, UserId } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityInputDto } from '@app/wire';
 import { acceptActivity } from '../intake';
 import { isTransientError } from '../transient';
-import { ActivityStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
+import { ActivityStore, DELETE_MARKER_STORE, DeleteMarkerStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
 import { READ_ACTIVITY_STORE } from '../read/activity-cache';
 import { CursorCodec } from '../read/cursor';
+import { ReaderContexts } from '../read/reader-contexts';
+import { RecentDeletes } from '../read/recent-deletes';
 import { GraphEntry, toGraphEntry } from '../views';
 import { assertActsFor, Caller } from './access';
 
@@ -20,6 +22,7 @@ export class CommandsService {
   private readonly log = new Logger(CommandsService.name);
   private readonly policy: FeedPolicy;
   private readonly followLimit: number;
+  private readonly markerHours: number;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -27,9 +30,13 @@ export class CommandsService {
     @Inject(READ_ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
+    @Inject(DELETE_MARKER_STORE) private readonly markers: DeleteMarkerStore,
+    private readonly contexts: ReaderContexts,
+    private readonly recentDeletes: RecentDeletes,
   ) {
     this.policy = cfg.policy;
     this.followLimit = cfg.followLimit;
+    this.markerHours = cfg.tuning.deleteMarkerHours;
   }
 
   /**
@@ -56,7 +63,9 @@ export class CommandsService {
 
   /**
    * 202 for any activity ever accepted, also one no feed shows yet and one already deleted: a delete
-   * retried after a 503 publishes the removal again, so it completes everywhere (docs/api.md).
+   * retried after a 503 publishes the removal again, so it completes everywhere (docs/api.md). The
+   * recent-deletes marker is written here too (the worker writes its own), so every API instance hides the
+   * activity within one poll even while the worker is behind.
    */
   async delete(caller: Caller, id: string): Promise<void> {
     const stored = await this.activities.get(id);
@@ -64,6 +73,8 @@ export class CommandsService {
     assertActsFor(caller, stored.activity.actor);
     const now = Date.now();
     if (!stored.deleted) await this.activities.markDeleted(id, stored.activity.actor, now * 1000, this.policy.retentionDays * 86_400);
+    this.recentDeletes.add(id, now);
+    await this.markers.record(id, stored.activity.actor, now, deleteMarkerTtlSeconds(this.markerHours));
     await this.events.publishDelete(id, stored.activity.actor, now);
   }
 
@@ -85,6 +96,8 @@ export class CommandsService {
     const change = { op, user, target, atMs: Date.now() };
     await this.events.publishGraphChange(change);
     await this.graph.apply(change);
+    // Read-your-writes on this instance; the others drop it when the worker announces the applied change.
+    this.contexts.invalidate([user]);
   }
 
   async list(direction: 'following' | 'followers' | 'muted', user: UserId, limit: number, cursor?: string): Promise<{ items: GraphEntry[]; next: string | null }> {

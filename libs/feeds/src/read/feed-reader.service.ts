@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Activity,
-
   FeedPolicy,
   FeedPosition,
   retentionFloorMs,
@@ -10,19 +9,13 @@ import {
   windowFloorMs,
 } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import {
-  ActivityStore,
-  FeedRef,
-  GRAPH_STORE,
-  GraphStore,
-  READER_STATE_STORE,
-  ReaderStateStore,
-  TIMELINE_STORE,
-  TimelineStore,
-} from '../ports';
+import { ActivityStore, FeedRef, TIMELINE_STORE, TimelineStore } from '../ports';
 import { READ_ACTIVITY_STORE } from './activity-cache';
 import { CursorCodec } from './cursor';
 import { mergePage, RowSource } from './page-merger';
+import { PulledFeeds } from './pulled-feeds';
+import { ReaderContexts } from './reader-contexts';
+import { RecentDeletes } from './recent-deletes';
 import { ReaderFollows, rebuildPending, ReturningReaders } from './returning-readers';
 
 export interface Page<T> {
@@ -44,19 +37,24 @@ const MAX_ROUNDS = 4;
  * The cursor pins the scan position, so a page resumes exactly where the previous one stopped whichever
  * region serves it; W may move between pages without repeating or skipping anything.
  *
+ * Rows carry their activity (schema 003): a row is shown unless RecentDeletes knows it deleted, and only
+ * rows without a body (older rows, oversized activities), or every row while RecentDeletes is incomplete,
+ * are hydrated by point reads.
+ *
  * Round trips per page (all reads of a wave run concurrently):
  *  - user feed: 1 wave for the slice (each slice walks at most one partition per 30-day bucket until it
- *    has `limit` rows) + 1 hydration wave, repeated at most MAX_ROUNDS times when rows were deleted;
- *  - home: 1 wave of reader state / following / mutes / pulled authors, then at most MAX_ROUNDS waves of
- *    slice reads over (1 + pulled authors) sources (newer than W) or (1 + followees) sources (older
- *    than W), each followed by one hydration wave and one following-filter query;
+ *    has `limit` rows) + at most 1 hydration wave, repeated at most MAX_ROUNDS times when rows were deleted;
+ *  - home: the reader context (state, following, mutes, pulled authors; one wave, cached by
+ *    ReaderContexts), then at most MAX_ROUNDS waves of slice reads over (1 + pulled authors) sources
+ *    (newer than W; pulled first slices shared through PulledFeeds) or (1 + followees) sources (older
+ *    than W), each followed by at most one hydration wave. A page of the window with a cached context is
+ *    one partition read;
  *  - first page of an inactive reader only: one rebuild pass reading each followee's newest
  *    FOLLOW_BACKFILL_LIMIT activities inside the window (REBUILD_CONCURRENCY at a time).
  */
 @Injectable()
 export class FeedReaderService {
   private readonly policy: FeedPolicy;
-  private readonly followLimit: number;
   /** Source reads in flight at once while merging many authors' feeds (below the window, or by pull). */
   private readonly fanIn: number;
 
@@ -65,12 +63,12 @@ export class FeedReaderService {
     private readonly cursors: CursorCodec,
     @Inject(READ_ACTIVITY_STORE) private readonly activities: ActivityStore,
     @Inject(TIMELINE_STORE) private readonly timelines: TimelineStore,
-    @Inject(GRAPH_STORE) private readonly graph: GraphStore,
-    @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
+    private readonly contexts: ReaderContexts,
+    private readonly pulledFeeds: PulledFeeds,
+    private readonly deletes: RecentDeletes,
     private readonly returning: ReturningReaders,
   ) {
     this.policy = cfg.policy;
-    this.followLimit = cfg.followLimit;
     this.fanIn = cfg.tuning.readFanInConcurrency;
   }
 
@@ -97,28 +95,22 @@ export class FeedReaderService {
    * to them from now on) and a returning reader is brought up to date as by a first page.
    */
   async startReading(user: UserId): Promise<void> {
-    const state = await this.readers.get(user);
-    // The follow graph is read only if the reader needs a rebuild (an active reader's stream reads none).
-    const graph = async (): Promise<ReaderFollows> => {
-      const [following, pulled] = await Promise.all([this.allFollowing(user), this.graph.pulledFollows(user)]);
-      return { following, pulled: new Set(pulled) };
-    };
-    await this.returning.keepFresh(user, state, graph, Date.now());
+    const ctx = await this.contexts.get(user);
+    const { state } = await this.returning.keepFresh(user, ctx.state, async () => followsOf(ctx), Date.now());
+    this.contexts.updateState(user, state);
   }
 
   async homeFeed(user: UserId, limit: number, cursor?: string): Promise<Page<Activity>> {
     let before = cursor ? this.cursors.decode(cursor, 'home', user) : null;
     const now = Date.now();
-    // One wave: reader state and the graph the page is filtered by.
-    const [initialState, following, muted, pulled] = await Promise.all([
-      this.readers.get(user),
-      this.allFollowing(user),
-      this.graph.mutedBy(user),
-      this.graph.pulledFollows(user),
-    ]);
-    let state = initialState;
+    const ctx = await this.contexts.get(user, now);
+    const { following, muted, pulled } = ctx;
+    let state = ctx.state;
     let materialised = !rebuildPending(state);
-    if (before === null) ({ state, materialised } = await this.returning.keepFresh(user, state, async () => ({ following, pulled: new Set(pulled) }), now));
+    if (before === null) {
+      ({ state, materialised } = await this.returning.keepFresh(user, state, async () => followsOf(ctx), now));
+      if (state !== ctx.state) this.contexts.updateState(user, state);
+    }
     const retention = retentionFloorMs(this.policy, now);
     const readerGraph = { following, muted };
     const visible = (actor: UserId): boolean => visibleInHome(user, actor, readerGraph);
@@ -130,7 +122,7 @@ export class FeedReaderService {
       if (before === null || before.ms >= windowFloor) {
         const sources: RowSource[] = [
           { read: (b, n) => this.timelines.readHome(user, b, windowFloor, n) },
-          ...pulled.filter(visible).map((author): RowSource => ({ read: (b, n) => this.timelines.readUserFeed(author, b, windowFloor, n) })),
+          ...pulled.filter(visible).map((author): RowSource => ({ read: (b, n) => this.pulledFeeds.read(author, b, windowFloor, n) })),
         ];
         const res = await mergePage({
           sources,
@@ -167,31 +159,32 @@ export class FeedReaderService {
     return { items, next: res.resumeAfter ? this.cursors.encode({ k: 'home', u: user, ...res.resumeAfter }) : null };
   }
 
-  /** At most FOLLOW_LIMIT accounts (enforced on follow): a page never reads an unbounded list. */
-  private async allFollowing(user: UserId): Promise<Set<UserId>> {
-    const out = new Set<UserId>();
-    for await (const page of this.graph.followingPages(user, Math.min(1000, this.followLimit))) {
-      for (const u of page) {
-        if (out.size >= this.followLimit) return out;
-        out.add(u);
-      }
-    }
-    return out;
-  }
-
-  /** One wave of point reads; drops deleted, missing and expired activities, keeps row order. */
+  /**
+   * Keeps row order; drops deleted, missing and expired activities. A row's own activity is trusted when
+   * RecentDeletes is complete; other rows are read in one wave of point reads.
+   */
   private async hydrate(rows: readonly FeedRef[], floorMs: number): Promise<Activity[]> {
-    if (rows.length === 0) return [];
-    const found = await this.activities.getMany(rows.map((r) => r.id));
+    const live = rows.filter((r) => r.ms >= floorMs && !this.deletes.has(r.id));
+    const trusted = this.deletes.complete;
+    const lookups = live.filter((r) => !trusted || r.activity === undefined).map((r) => r.id);
+    const found = lookups.length > 0 ? await this.activities.getMany(lookups) : null;
     const out: Activity[] = [];
-    for (const r of rows) {
-      const s = found.get(r.id);
-      if (!s?.activity || s.deleted || r.ms < floorMs) continue;
-      out.push(s.activity);
+    for (const r of live) {
+      if (trusted && r.activity !== undefined) {
+        out.push(r.activity);
+        continue;
+      }
+      const s = found?.get(r.id);
+      if (s?.activity && !s.deleted) out.push(s.activity);
     }
     return out;
   }
 }
+
+const followsOf = (ctx: { following: ReadonlySet<UserId>; pulled: readonly UserId[] }): ReaderFollows => ({
+  following: ctx.following,
+  pulled: new Set(ctx.pulled),
+});
 
 export const positionOfActivity = (a: Activity): FeedPosition => ({ ms: Date.parse(a.published), id: a.id });
 

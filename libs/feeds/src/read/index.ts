@@ -4,3 +4,7 @@ export * from './feed-reader.service';
 export * from './returning-readers';
 export * from './notification-reader.service';
 export * from './activity-cache';
+export * from './reader-contexts';
+export * from './pulled-feeds';
+export * from './recent-deletes';
+export * from './read-path';

@@ -1,12 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Activity, DomainError, FeedPolicy, homeTtlSeconds, publishedMs, ttlSecondsUntil, UserId } from '@app/domain';
-import { ACTIVITY_STORE, ActivityStore, FeedRef, LIVE_PUBLISHER, LivePublisher, NOTIFICATION_STORE, NotificationStore, TIMELINE_STORE, TimelineStore } from '../ports';
+import { Activity, deleteMarkerTtlSeconds, DomainError, FeedPolicy, homeTtlSeconds, publishedMs, ttlSecondsUntil, UserId } from '@app/domain';
+import {
+  ACTIVITY_STORE,
+  ActivityStore,
+  DELETE_MARKER_STORE,
+  DeleteMarkerStore,
+  FeedRef,
+  LIVE_PUBLISHER,
+  LivePublisher,
+  NOTIFICATION_STORE,
+  NotificationStore,
+  TIMELINE_STORE,
+  TimelineStore,
+} from '../ports';
 import { DeliveryService } from './delivery.service';
 import { Heartbeat } from './heartbeat';
 import { PromotionService } from './promotion.service';
 
 const refOf = (a: Activity): FeedRef => ({ ms: publishedMs(a), id: a.id, actor: a.actor });
+/** Rows written for a create carry the activity (the store inlines it when small enough). */
+const rowOf = (a: Activity): FeedRef => ({ ...refOf(a), activity: a });
 
 /**
  * Creates and deletes from the activities topic. Idempotent: a record may run again after a crash or a
@@ -16,6 +30,7 @@ const refOf = (a: Activity): FeedRef => ({ ms: publishedMs(a), id: a.id, actor: 
 @Injectable()
 export class ActivityWriteService {
   private readonly policy: FeedPolicy;
+  private readonly markerTtlSeconds: number;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -23,10 +38,12 @@ export class ActivityWriteService {
     @Inject(TIMELINE_STORE) private readonly timelines: TimelineStore,
     @Inject(NOTIFICATION_STORE) private readonly notifications: NotificationStore,
     @Inject(LIVE_PUBLISHER) private readonly live: LivePublisher,
+    @Inject(DELETE_MARKER_STORE) private readonly markers: DeleteMarkerStore,
     private readonly promotion: PromotionService,
     private readonly delivery: DeliveryService,
   ) {
     this.policy = cfg.policy;
+    this.markerTtlSeconds = deleteMarkerTtlSeconds(cfg.tuning.deleteMarkerHours);
   }
 
   /**
@@ -42,7 +59,7 @@ export class ActivityWriteService {
       throw new DomainError('FORBIDDEN', `activity ${activity.id} belongs to another actor`);
     }
     const now = Date.now();
-    const ref = refOf(activity);
+    const ref = rowOf(activity);
     const ttl = ttlSecondsUntil(ref.ms, this.policy.retentionDays, now);
     if (ttl === 0) return 'stored'; // already past retention: nothing would be visible
     const ts = acceptedMs * 1000;
@@ -55,7 +72,7 @@ export class ActivityWriteService {
     // Then, in one wave: notifications, the author's own home, and whether the author is pulled. Arrival
     // is the accept time, so a replay rewrites the same value and cannot reopen a marked group.
     const [, , pulled] = await Promise.all([
-      recipients.length > 0 ? this.notifications.append(recipients, { ...ref, type: activity.type, object: activity.object, receivedMs: acceptedMs }, ttl, ts) : undefined,
+      recipients.length > 0 ? this.notifications.append(recipients, { ...refOf(activity), type: activity.type, object: activity.object, receivedMs: acceptedMs }, ttl, ts) : undefined,
       homeTtl > 0 ? this.timelines.appendHome([activity.actor], ref, ts, homeTtl, 1) : undefined,
       homeTtl > 0 ? this.promotion.isPulledAuthor(activity.actor, heartbeat) : true,
     ]);
@@ -70,7 +87,10 @@ export class ActivityWriteService {
     return 'stored';
   }
 
-  /** A delete: hide it at once (marker), then remove it from every feed it was written to. */
+  /**
+   * A delete: hide it at once (the activity's marker for hydration, the recent-deletes marker for rows that
+   * carry the activity), then remove it from every feed it was written to.
+   */
   async remove(id: string, actor: UserId, atMs: number, heartbeat: Heartbeat): Promise<void> {
     const existing = await this.activities.get(id);
     if (existing?.activity && existing.activity.actor !== actor) {
@@ -79,6 +99,7 @@ export class ActivityWriteService {
     const ts = atMs * 1000;
     await this.activities.markDeleted(id, actor, ts, this.policy.retentionDays * 86_400);
     if (!existing?.activity) return; // never stored: the marker is all there is to do
+    await this.markers.record(id, actor, Date.now(), this.markerTtlSeconds);
     const a = existing.activity;
     const ref = refOf(a);
     await this.timelines.removeUserFeed(ref, ts);

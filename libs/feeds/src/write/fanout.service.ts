@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Activity, GraphChange, UserId } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
-import { ActivityStore, FanoutChunk, FanoutChunkPublisher, GraphStore, LivePublisher, NotificationStore, ReaderStateStore, TimelineStore } from '../ports';
+import { ActivityStore, DeleteMarkerStore, FanoutChunk, FanoutChunkPublisher, GraphStore, LivePublisher, NotificationStore, ReaderStateStore, TimelineStore } from '../ports';
 import { ActiveReaderCache } from './active-reader-cache';
 import { ActivityWriteService } from './activity-write.service';
 import { DeliveryService } from './delivery.service';
@@ -46,6 +46,7 @@ export interface WritePorts {
   readonly graph: GraphStore;
   readonly readers: ReaderStateStore;
   readonly notifications: NotificationStore;
+  readonly deletes: DeleteMarkerStore;
   readonly chunks: FanoutChunkPublisher;
   readonly live: LivePublisher;
   readonly metrics: FanoutMetrics;
@@ -57,8 +58,8 @@ export function createWritePath(cfg: AppConfig, p: WritePorts): FanoutService {
   const delivery = new DeliveryService(cfg, p.activities, p.timelines, p.graph, p.readers, p.chunks, p.live, p.metrics, new ActiveReaderCache(cfg));
   const homes = new HomeMaterializer(cfg, p.timelines);
   return new FanoutService(
-    new ActivityWriteService(cfg, p.activities, p.timelines, p.notifications, p.live, promotion, delivery),
+    new ActivityWriteService(cfg, p.activities, p.timelines, p.notifications, p.live, p.deletes, promotion, delivery),
     delivery,
-    new GraphChangeService(cfg, p.graph, p.readers, promotion, homes),
+    new GraphChangeService(cfg, p.graph, p.readers, p.live, promotion, homes),
   );
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DomainError, GraphChange, UserId } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
-import { GRAPH_STORE, GraphStore, READER_STATE_STORE, ReaderStateStore } from '../ports';
+import { GRAPH_STORE, GraphStore, LIVE_PUBLISHER, LivePublisher, READER_STATE_STORE, ReaderStateStore } from '../ports';
 import { Heartbeat } from './heartbeat';
 import { PromotionService } from './promotion.service';
 
@@ -19,6 +19,7 @@ export class GraphChangeService {
     @Inject(APP_CONFIG) cfg: AppConfig,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
+    @Inject(LIVE_PUBLISHER) private readonly live: LivePublisher,
     private readonly promotion: PromotionService,
     private readonly homes: HomeMaterializer,
   ) {
@@ -41,6 +42,8 @@ export class GraphChangeService {
       await this.graph.removePulledFollow(change.user, change.target, ts);
       await this.homes.removeAuthor(change.user, change.target, ts, Date.now());
     }
+    // API instances drop the reader's cached context (graph, pulled authors, home floor) once all is applied.
+    await this.live.announce({ kind: 'graph', users: [change.user] });
   }
 
   /** History comes with a follow; where the copy was cut short, the home floor rises (reads pull below it). */

@@ -141,6 +141,17 @@ export function timelineStoreContract(make: MakeStore<TimelineStore>): void {
           expect(await ids(o)).toEqual([]);
         });
 
+        it('reads a row back with the activity it was written with, and a row written without one without', async () => {
+          const o = owner('bodies');
+          const actor = feed.actorOf(o, ref('x', now));
+          const ms = now - 5_000;
+          const activity = { id: 'with', actor, type: 'post', object: 'note:1', published: new Date(ms).toISOString(), to: ['z'], extra: { n: 1, s: 'é' } };
+          await feed.append(store(), o, { ms, id: 'with', actor, activity }, 1, TTL);
+          await feed.append(store(), o, { ms: ms - 1, id: 'without', actor }, 1, TTL);
+          const rows = (await feed.read(store(), o, null, now - DAY, 10)).rows;
+          expect(rows.map((r) => [r.id, r.activity ?? null])).toEqual([['with', activity], ['without', null]]);
+        });
+
         it('keys rows by (ms, id): the same id at another ms is another row', async () => {
           const o = owner('key');
           await feed.append(store(), o, ref('K1', now - 1000), now * 1000, TTL);

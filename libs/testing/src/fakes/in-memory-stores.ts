@@ -118,7 +118,9 @@ class LwwFeeds {
     const feed = this.feed(owner);
     const prev = feed.get(rowKey(ref));
     if (prev && prev.ts >= ts && !(prev.live && prev.ts === ts)) return;
-    feed.set(rowKey(ref), { ref: { ms: ref.ms, id: ref.id, actor: ref.actor }, ts, live: true, ttl });
+    // Like the body column: the activity as JSON, read back parsed (absent when the ref carries none).
+    const activity = ref.activity !== undefined ? (JSON.parse(JSON.stringify(ref.activity)) as Activity) : undefined;
+    feed.set(rowKey(ref), { ref: { ms: ref.ms, id: ref.id, actor: ref.actor, ...(activity ? { activity } : {}) }, ts, live: true, ttl });
   }
 
   remove(owner: string, ref: FeedRef, ts: number): void {

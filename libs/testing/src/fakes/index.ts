@@ -1,1 +1,2 @@
 export * from './in-memory-stores';
+export * from './in-memory-delete-markers';
