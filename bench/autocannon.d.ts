@@ -21,6 +21,8 @@ declare module 'autocannon' {
     timeout?: number;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];
+    /** Requests per second from all connections together (default: as fast as they go). */
+    overallRate?: number;
   }
 
   interface Histogram {

@@ -18,7 +18,7 @@ import { BenchKafka, connectKafka } from './lib/kafka';
 import { BenchOptions, parseOptions, ROOT } from './lib/options';
 import { ensureBuilt, Service, startService } from './lib/procs';
 import { ProfileSummary, summarizeProfile } from './lib/profile';
-import { prepareReaders, ReadResult, runRead } from './lib/read';
+import { prepareReaders, ReadKind, ReadResult, runRead, targetsOf } from './lib/read';
 import { chartSvg, fmtNum, fmtPct, table } from './lib/report';
 import { ScalePoint, scalePoint } from './lib/scale';
 import { jwt, round } from './lib/util';
@@ -87,10 +87,14 @@ interface Results {
   writeCeiling?: Ceiling;
   fanout?: FanoutResult;
   read?: ReadResult;
+  /** Each kind of reader on its own (same connections), and the whole mix at half of `read`'s rate. */
+  readByKind?: Partial<Record<ReadKind, ReadResult>>;
+  readAtHalfRate?: ReadResult;
   readCeiling?: Ceiling;
   scale?: { threshold: string; points: ScalePoint[]; load: { seconds: number; statements: number; reused: boolean } };
-  ratios: { fanoutToCeiling: number | null; readToCeiling: number | null };
+  ratios: { fanoutToCeiling: number | null; readToCeiling: number | null; readByKindToCeiling?: Partial<Record<ReadKind, number>> };
   profile?: ProfileSummary | null;
+  apiProfile?: ProfileSummary | null;
   notes: string[];
 }
 
@@ -204,9 +208,11 @@ async function main(): Promise<number> {
 
     // 3. The apps.
     const apiPort = await freePort();
-    api = await startService('api', 'api', env, apiPort);
-    services.push(api);
     const profDir = path.join(opts.outDir, `prof-${runTag}`);
+    const apiProfDir = `${profDir}-api`;
+    // Profiled, the API writes its CPU profile when stopped after the read phase (then a plain one takes over).
+    api = await startService('api', 'api', env, apiPort, opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${apiProfDir}`] : []);
+    services.push(api);
     const startWorkers = async (extra: Record<string, string>, profile: boolean): Promise<Service[]> => {
       const ws: Service[] = [];
       for (let i = 0; i < opts.workers; i++) {
@@ -296,10 +302,37 @@ async function main(): Promise<number> {
       const r = results.read;
       log(`  API: ${fmtNum(r.requestsPerSec)} req/s, latency p50 ${r.latencyMs.p50} ms, p90 ${r.latencyMs.p90} ms, p99 ${r.latencyMs.p99} ms, API CPU ${r.apiCpuPct} % of a core (${r.non2xx} non-2xx, ${r.errors} errors)`);
       if (r.non2xx > 0 || r.errors > 0) notes.push(`read test: ${r.non2xx} non-2xx responses and ${r.errors} errors`);
+      const partSeconds = Math.max(4, Math.round(opts.readSeconds / 3));
+      results.readByKind = {};
+      for (const kind of ['firstPage', 'followsCelebrity', 'deepPage'] as const) {
+        const t = targetsOf(prep.targets, kind);
+        if (t.length === 0) continue;
+        const k = await runRead(api, t, prep.mix, opts.readConnections, partSeconds, opts.seed);
+        results.readByKind[kind] = k;
+        log(`  ${kind.padEnd(16)} alone: ${fmtNum(k.requestsPerSec)} req/s, p50 ${k.latencyMs.p50} ms, p99 ${k.latencyMs.p99} ms (${t.length} readers, ${k.non2xx} non-2xx)`);
+      }
+      const half = r.requestsPerSec / 2;
+      const h = await runRead(api, prep.targets, prep.mix, opts.readConnections, partSeconds, opts.seed, half);
+      results.readAtHalfRate = h;
+      log(`  mix at half that rate (${fmtNum(half)} req/s offered): ${fmtNum(h.requestsPerSec)} req/s, p50 ${h.latencyMs.p50} ms, p90 ${h.latencyMs.p90} ms, p99 ${h.latencyMs.p99} ms`);
       const levels = [8, 32, 128, 512];
       results.readCeiling = await readCeiling(client, prep.userIds, levels, Math.max(2, Math.round(opts.readSeconds / 3)), READ_LIMIT, (l) =>
         log(`  ceiling, concurrency ${String(l.concurrency).padStart(4)}: ${fmtNum(l.perSec)} reads/s (p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms)`),
       );
+    }
+
+    if (opts.profile && !opts.skip.has('read')) {
+      await api.stop();
+      services.splice(services.indexOf(api), 1);
+      results.apiProfile = summarizeProfile(apiProfDir);
+      if (results.apiProfile) {
+        log(`\nCPU profile of the API over the read phase (${results.apiProfile.file}, ${fmtPct(results.apiProfile.idleShare)} idle); self time of the busy part:`);
+        log(table(['area', 'self ms', 'share'], results.apiProfile.byArea.slice(0, 8).map((a) => [a.area, fmtNum(a.selfMs), fmtPct(a.share)])));
+        log('');
+        log(table(['function', 'where', 'self ms', 'share'], results.apiProfile.topFunctions.slice(0, 12).map((t) => [t.fn, t.where.slice(-60), fmtNum(t.selfMs), fmtPct(t.share)])));
+      }
+      api = await startService('api', 'api', env, apiPort);
+      services.push(api);
     }
 
     // 6. Scale and memory: one activity to N followers, hybrid threshold lifted, fresh worker each time.
@@ -368,6 +401,9 @@ async function main(): Promise<number> {
   results.ratios = {
     fanoutToCeiling: f && wc ? round(f.capacityDeliveriesPerSec / wc, 3) : null,
     readToCeiling: results.read && rc ? round(results.read.requestsPerSec / rc, 3) : null,
+    ...(results.readByKind && rc
+      ? { readByKindToCeiling: Object.fromEntries(Object.entries(results.readByKind).map(([k, v]) => [k, round(v.requestsPerSec / rc, 3)])) }
+      : {}),
   };
   results.durationSeconds = round((Date.now() - t0) / 1000, 0);
   (results.machine as { loadAverageAtEnd?: number[] }).loadAverageAtEnd = os.loadavg().map((l) => round(l, 2));
@@ -379,6 +415,7 @@ async function main(): Promise<number> {
       [
         ['fanout deliveries/s (home rows written)', fmtNum(f?.capacityDeliveriesPerSec), fmtNum(wc), fmtPct(results.ratios.fanoutToCeiling)],
         ['home feed reads/s', fmtNum(results.read?.requestsPerSec), fmtNum(rc), fmtPct(results.ratios.readToCeiling)],
+        ...Object.entries(results.readByKind ?? {}).map(([k, v]) => [`  ${k} readers alone`, fmtNum(v.requestsPerSec), fmtNum(rc), fmtPct(results.ratios.readByKindToCeiling?.[k as ReadKind] ?? null)]),
       ],
     ),
   );
@@ -406,6 +443,8 @@ async function main(): Promise<number> {
   if (results.read) {
     const r = results.read;
     log(`\nHome reads: ${fmtNum(r.requestsPerSec)} req/s, p50 ${r.latencyMs.p50} ms, p90 ${r.latencyMs.p90} ms, p99 ${r.latencyMs.p99} ms; ceiling ${fmtNum(rc)} reads/s (p50 ${results.readCeiling?.best.latencyMs.p50} ms) at concurrency ${results.readCeiling?.best.concurrency}`);
+    const h = results.readAtHalfRate;
+    if (h) log(`Home reads at half that rate: p50 ${h.latencyMs.p50} ms, p90 ${h.latencyMs.p90} ms, p99 ${h.latencyMs.p99} ms (${fmtNum(h.requestsPerSec)} req/s)`);
   }
   if (results.scale) {
     log(

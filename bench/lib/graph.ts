@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'cassandra-driver';
-import { bucketOf, HOME_BUCKET_MS, newActivityId, toIso, USER_FEED_BUCKET_MS } from '@app/domain';
+import { bucketOf, HOME_BUCKET_MS, HOME_LAYOUT_VERSION, newActivityId, toIso, USER_FEED_BUCKET_MS } from '@app/domain';
 import {
   ACTIVITIES_CQL,
   FOLLOW_COUNTS_CQL,
@@ -43,8 +43,8 @@ export interface Graph {
 
 export function graphFingerprint(o: BenchOptions, salt = ''): string {
   const day = new Date().toISOString().slice(0, 10);
-  // `rows: 3`: timeline rows carry the activity body (schema 003); graphs loaded before are reloaded.
-  const key = JSON.stringify([o.users, o.alpha, o.minFollowers, o.celebrities, o.threshold, o.inactiveShare, o.seed, o.history, day, salt, { rows: 3 }]);
+  // `rows: 4`: timeline rows carry the activity body in week buckets (schema 003/004); older graphs are reloaded.
+  const key = JSON.stringify([o.users, o.alpha, o.minFollowers, o.celebrities, o.threshold, o.inactiveShare, o.seed, o.history, day, salt, { rows: 4 }]);
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
@@ -199,6 +199,10 @@ export async function loadGraph(client: Client, g: Graph, history: number, progr
       const ms = now - Math.floor(rand() * 2 * 86_400_000);
       yield [micros(ms), new Date(ms), g.id(i)];
     }
+  });
+  // The history below is written in the current home layout, as a completed rebuild would have left it.
+  await step('home layout', USER_STATE_CQL.setHomeLayout, activeCount, function* () {
+    for (let i = 0; i < g.n; i++) if (g.active[i]) yield [HOME_LAYOUT_VERSION, g.id(i)];
   });
   const pulled = g.celebrities.reduce((a, c) => a + (g.followers[c] as Uint32Array).length, 0);
   await step('pulled follows', PULLED_FOLLOWS_CQL.insert, pulled, function* () {

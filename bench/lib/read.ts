@@ -18,9 +18,13 @@ export interface ReadResult {
   apiCpuPct: number;
 }
 
+/** The kinds of home read measured (each also on its own, against the same ceiling). */
+export type ReadKind = 'firstPage' | 'followsCelebrity' | 'deepPage';
+
 interface Target {
   path: string;
   auth: string;
+  kind: ReadKind;
 }
 
 /**
@@ -52,14 +56,18 @@ export async function prepareReaders(g: Graph, api: Service, secret: string, cou
     const body = (await res.json()) as { next?: string | null };
     return body.next ?? null;
   };
-  const all = [...plainReaders.map((i) => ({ i, deep: false })), ...celebReaders.map((i) => ({ i, deep: false })), ...deepReaders.map((i) => ({ i, deep: true }))];
-  await pool(all, 16, async ({ i, deep }) => {
+  const all = [
+    ...plainReaders.map((i) => ({ i, deep: false, kind: 'firstPage' as const })),
+    ...celebReaders.map((i) => ({ i, deep: false, kind: 'followsCelebrity' as const })),
+    ...deepReaders.map((i) => ({ i, deep: true, kind: 'deepPage' as const })),
+  ];
+  await pool(all, 16, async ({ i, deep, kind }) => {
     const user = g.id(i);
     const auth = `Bearer ${jwt(secret, user)}`;
     const base = `/v1/feeds/home/${encodeURIComponent(user)}?limit=${limit}`;
     let cursor = await get(user, auth, null);
     if (!deep) {
-      targets.push({ path: base, auth });
+      targets.push({ path: base, auth, kind });
       return;
     }
     const depth = 2 + Math.floor(rand() * 3); // pages 3..5
@@ -68,7 +76,7 @@ export async function prepareReaders(g: Graph, api: Service, secret: string, cou
       last = cursor;
       cursor = d + 1 < depth ? await get(user, auth, cursor) : cursor;
     }
-    targets.push({ path: last ? `${base}&cursor=${encodeURIComponent(last)}` : base, auth });
+    targets.push({ path: last ? `${base}&cursor=${encodeURIComponent(last)}` : base, auth, kind });
   });
   return {
     targets,
@@ -77,7 +85,14 @@ export async function prepareReaders(g: Graph, api: Service, secret: string, cou
   };
 }
 
-export async function runRead(api: Service, targets: Target[], mix: ReadResult['mix'], connections: number, seconds: number, seed: number): Promise<ReadResult> {
+/** Readers of one kind only (the mix counts them). */
+export const targetsOf = (targets: readonly Target[], kind: ReadKind): Target[] => targets.filter((t) => t.kind === kind);
+
+/**
+ * autocannon over `targets` (a random one per request) for `seconds`: as fast as `connections` allow, or at
+ * `rate` requests/s in all (the latency at a given load).
+ */
+export async function runRead(api: Service, targets: Target[], mix: ReadResult['mix'], connections: number, seconds: number, seed: number, rate?: number): Promise<ReadResult> {
   const rand = rng(seed + 3);
   const cpu0 = procCpuSeconds(api.pid) ?? 0;
   const t0 = Date.now();
@@ -88,6 +103,7 @@ export async function runRead(api: Service, targets: Target[], mix: ReadResult['
         connections,
         duration: seconds,
         timeout: 10,
+        ...(rate !== undefined ? { overallRate: Math.max(1, Math.round(rate)) } : {}),
         requests: [
           {
             method: 'GET',

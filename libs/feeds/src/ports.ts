@@ -130,6 +130,8 @@ export interface ReaderState {
   /** When the latest rebuild of the home timeline started, and when the latest one that completed had started. */
   readonly rebuildStartedMs: number | null;
   readonly rebuiltMs: number | null;
+  /** The home layout (HOME_LAYOUT_VERSION) the last completed rebuild wrote; 0 = none or an older one. */
+  readonly homeLayout: number;
   readonly seenAllMs: number;
   readonly readAllMs: number;
 }
@@ -142,8 +144,8 @@ export interface ReaderStateStore {
   setHomeFloor(user: UserId, ms: number): Promise<void>;
   /** One write: last read = rebuild started = `ms` (fanout delivers from now on; the rebuild is pending). */
   startRebuild(user: UserId, ms: number): Promise<void>;
-  /** The rebuild that started at `startedMs` copied everything: record it and the new home floor. */
-  finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void>;
+  /** The rebuild that started at `startedMs` copied everything: record it, the new home floor and the layout written. */
+  finishRebuild(user: UserId, startedMs: number, floorMs: number, layout: number): Promise<void>;
   markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void>;
 }
 

@@ -20,6 +20,7 @@ export class CassandraReaderStateStore implements ReaderStateStore {
       readAllMs: (row && dateMs(row.get('read_all_at'))) ?? 0,
       rebuildStartedMs: row ? dateMs(row.get('rebuild_started_at')) : null,
       rebuiltMs: row ? dateMs(row.get('rebuilt_at')) : null,
+      homeLayout: (row?.get('home_layout') as number | null | undefined) ?? 0,
     };
   }
 
@@ -47,8 +48,8 @@ export class CassandraReaderStateStore implements ReaderStateStore {
     await this.client.execute(USER_STATE_CQL.startRebuild, [micros(ms * 1000), new Date(ms), new Date(ms), user], IDEMPOTENT);
   }
 
-  async finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void> {
-    await this.client.execute(USER_STATE_CQL.finishRebuild, [new Date(startedMs), new Date(floorMs), user], IDEMPOTENT);
+  async finishRebuild(user: UserId, startedMs: number, floorMs: number, layout: number): Promise<void> {
+    await this.client.execute(USER_STATE_CQL.finishRebuild, [new Date(startedMs), new Date(floorMs), layout, user], IDEMPOTENT);
   }
 
   async markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void> {

@@ -14,7 +14,7 @@ describe('CassandraReaderStateStore', () => {
   afterAll(async () => fx.client.shutdown());
 
   it('reads defaults for an unknown user', async () => {
-    expect(await sut.get(`${fx.tag}-nobody`)).toEqual({ lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null });
+    expect(await sut.get(`${fx.tag}-nobody`)).toEqual({ lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null, homeLayout: 0 });
   });
 
   it('sets last read (never backwards), home floor and mark-all watermarks', async () => {
@@ -23,7 +23,7 @@ describe('CassandraReaderStateStore', () => {
     await sut.setLastRead(user, now - 5000);
     await sut.setHomeFloor(user, now - 7 * DAY_MS);
     await sut.markAll(user, 'seen', now - 100);
-    expect(await sut.get(user)).toEqual({ lastReadMs: now, homeFloorMs: now - 7 * DAY_MS, seenAllMs: now - 100, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null });
+    expect(await sut.get(user)).toEqual({ lastReadMs: now, homeFloorMs: now - 7 * DAY_MS, seenAllMs: now - 100, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null, homeLayout: 0 });
     await sut.markAll(user, 'read', now);
     await sut.markAll(user, 'seen', now - 200);
     expect(await sut.get(user)).toMatchObject({ seenAllMs: now, readAllMs: now });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { FeedPolicy, isInactive, UserId } from '@app/domain';
+import { FeedPolicy, HOME_LAYOUT_VERSION, isInactive, UserId } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
 import { READER_STATE_STORE, ReaderState, ReaderStateStore } from '../ports';
 import { forEachBounded } from '../resilience';
@@ -23,7 +23,8 @@ export const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !=
  * The only writes a home read makes (decision in docs/architecture.md: the rebuild stays on the read path,
  * because handing it to the worker would serve every page by pull until the worker caught up). A first page
  * (or an opened stream) keeps the reader's home current:
- * - an inactive reader, or one whose last rebuild never finished and is stale, is rebuilt now;
+ * - an inactive reader, one whose home has an older layout, or one whose last rebuild never finished and is
+ *   stale, is rebuilt now;
  * - a rebuild running in this process is awaited (single flight); one running elsewhere (recent,
  *   unfinished) makes this page a pull (`materialised: false`), never a read of a half-built timeline;
  * - an active reader's last-read time is refreshed at most hourly.
@@ -51,7 +52,9 @@ export class ReturningReaders {
     const running = this.rebuilding.get(user);
     const pending = rebuildPending(state);
     const stale = pending && now - (state.rebuildStartedMs ?? 0) > REBUILD_STALE_MS;
-    if (running || isInactive(this.policy, state.lastReadMs, now) || stale) {
+    // A home materialised under an older layout (HOME_LAYOUT_VERSION) is rebuilt like a returning reader's.
+    const outdated = state.homeLayout < HOME_LAYOUT_VERSION;
+    if (running || isInactive(this.policy, state.lastReadMs, now) || stale || (outdated && !pending)) {
       await (running ?? this.rebuildOnce(user, graph, now));
       return { state: await this.readers.get(user), materialised: true };
     }
@@ -84,7 +87,7 @@ export class ReturningReaders {
       const c = await this.homes.copyRecent(user, author, now * 1000, now, 1);
       if (!c.complete && c.oldestMs !== null) floor = Math.max(floor, c.oldestMs);
     });
-    await this.readers.finishRebuild(user, now, floor);
+    await this.readers.finishRebuild(user, now, floor, HOME_LAYOUT_VERSION);
     this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
   }
 }

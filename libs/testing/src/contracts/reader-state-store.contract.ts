@@ -2,7 +2,7 @@ import { UserId } from '@app/domain';
 import type { ReaderStateStore } from '@app/feeds';
 import { contractTag, DAY, describeStore, MakeStore } from './support';
 
-const EMPTY = { lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null };
+const EMPTY = { lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null, homeLayout: 0 };
 
 /**
  * The ReaderStateStore contract (ports.ts): last-read, rebuild-started and mark-all watermarks never
@@ -55,11 +55,11 @@ export function readerStateStoreContract(make: MakeStore<ReaderStateStore>): voi
       const user = u('finish');
       await store().setHomeFloor(user, now - DAY);
       await store().startRebuild(user, now);
-      await store().finishRebuild(user, now, now - 14 * DAY);
-      expect(await store().get(user)).toEqual({ ...EMPTY, lastReadMs: now, rebuildStartedMs: now, rebuiltMs: now, homeFloorMs: now - 14 * DAY });
+      await store().finishRebuild(user, now, now - 14 * DAY, 2);
+      expect(await store().get(user)).toEqual({ ...EMPTY, lastReadMs: now, rebuildStartedMs: now, rebuiltMs: now, homeFloorMs: now - 14 * DAY, homeLayout: 2 });
       await store().startRebuild(user, now + 50); // a newer rebuild pending: the finished one stays recorded
       expect(await store().get(user)).toMatchObject({ rebuildStartedMs: now + 50, rebuiltMs: now, homeFloorMs: now - 14 * DAY });
-      await store().finishRebuild(user, now + 50, now - 3 * DAY);
+      await store().finishRebuild(user, now + 50, now - 3 * DAY, 2);
       expect(await store().get(user)).toMatchObject({ rebuildStartedMs: now + 50, rebuiltMs: now + 50, homeFloorMs: now - 3 * DAY });
     });
 

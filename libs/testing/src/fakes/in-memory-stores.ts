@@ -344,7 +344,7 @@ export class InMemoryReaderStateStore implements ReaderStateStore {
   readonly states = new Map<UserId, ReaderState>();
 
   async get(user: UserId): Promise<ReaderState> {
-    return this.states.get(user) ?? { lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null };
+    return this.states.get(user) ?? { lastReadMs: null, homeFloorMs: null, seenAllMs: 0, readAllMs: 0, rebuildStartedMs: null, rebuiltMs: null, homeLayout: 0 };
   }
   async lastReadMany(users: readonly UserId[], _concurrency: number): Promise<Map<UserId, number>> {
     const out = new Map<UserId, number>();
@@ -366,8 +366,8 @@ export class InMemoryReaderStateStore implements ReaderStateStore {
     const s = await this.get(user);
     this.states.set(user, { ...s, lastReadMs: Math.max(s.lastReadMs ?? ms, ms), rebuildStartedMs: Math.max(s.rebuildStartedMs ?? ms, ms) });
   }
-  async finishRebuild(user: UserId, startedMs: number, floorMs: number): Promise<void> {
-    this.states.set(user, { ...(await this.get(user)), rebuiltMs: startedMs, homeFloorMs: floorMs });
+  async finishRebuild(user: UserId, startedMs: number, floorMs: number, layout: number): Promise<void> {
+    this.states.set(user, { ...(await this.get(user)), rebuiltMs: startedMs, homeFloorMs: floorMs, homeLayout: layout });
   }
   async markAll(user: UserId, kind: 'seen' | 'read', ms: number): Promise<void> {
     const s = await this.get(user);
