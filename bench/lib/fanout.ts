@@ -1,7 +1,10 @@
+import os from 'node:os';
 import { Graph } from './graph';
 import { BenchKafka } from './kafka';
+import { CpuMeter, cpuMeter, CpuShare } from './cpu';
 import { metricSum, Service } from './procs';
-import { jwt, mib, Percentiles, procCpuSeconds, procMemory, rng, round, sleep, summarize } from './util';
+import { fmtNum, table } from './report';
+import { jwt, mib, Percentiles, procMemory, rng, round, sleep, summarize } from './util';
 
 export interface FanoutEnv {
   readonly g: Graph;
@@ -21,7 +24,17 @@ export interface FanoutEnv {
   readonly log: (m: string) => void;
 }
 
-export interface TickSample {
+/** CPU over a tick or a step, percent of one core: workers, the API, this benchmark process, the servers, the machine. */
+export interface CpuPcts {
+  workerCpuPct: number;
+  apiCpuPct: number | null;
+  benchCpuPct: number;
+  cassandraCpuPct: number | null;
+  kafkaCpuPct: number | null;
+  machineCpuPct: number;
+}
+
+export interface TickSample extends CpuPcts {
   /** Seconds since the phase started. */
   t: number;
   offeredActivitiesPerSec: number;
@@ -29,17 +42,26 @@ export interface TickSample {
   lagActivities: number;
   lagFanout: number;
   workerRssMiB: number;
-  workerCpuPct: number;
+  /** Most fanout statement permits the worker(s) held at once during the tick (budget gauge). */
+  fanoutInFlightPeak: number;
+  /** Requests in flight on the workers' Cassandra driver connections, sampled at the tick. */
+  driverInFlight: number;
 }
 
-export interface StepResult {
+export interface StepResult extends CpuPcts {
   offeredActivitiesPerSec: number;
   published: number;
   offeredDeliveriesPerSec: number;
   deliveredPerSec: number;
   keptUp: boolean;
   lagAtEnd: { activities: number; fanout: number };
-  workerCpuPct: number;
+  /** Worker CPU time per home row delivered in the step (µs). */
+  workerCpuUsPerDelivery: number | null;
+  /** Highest fanout statement permits held at once in the step, out of `statementBudget` per worker. */
+  fanoutInFlightPeak: number;
+  statementBudget: number;
+  /** Mean of the per-second samples of the driver's in-flight requests. */
+  driverInFlightMean: number;
   latencyMs: Percentiles & { missing: number };
 }
 
@@ -123,12 +145,19 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
   });
 
   const workerPids = e.workers.map((w) => w.pid);
-  const delivered = async (): Promise<number> => {
-    let sum = 0;
-    for (const w of e.workers) sum += metricSum(await w.metrics(), 'tideline_fanout_delivered_total');
-    return sum;
+  /** One scrape of every worker: delivered rows, fanout permits at peak since the last scrape, driver in flight. */
+  const scrape = async (): Promise<{ delivered: number; inFlightPeak: number; driverInFlight: number; budget: number }> => {
+    const texts = await Promise.all(e.workers.map((w) => w.metrics()));
+    const sum = (name: string): number => texts.reduce((a, t) => a + metricSum(t, name), 0);
+    return {
+      delivered: sum('tideline_fanout_delivered_total'),
+      inFlightPeak: sum('tideline_fanout_statements_in_flight_peak'),
+      driverInFlight: sum('tideline_cassandra_in_flight'),
+      budget: sum('tideline_fanout_statement_budget'),
+    };
   };
-  const cpu = (): number => workerPids.reduce((a, pid) => a + (procCpuSeconds(pid) ?? 0), 0);
+  const delivered = async (): Promise<number> => (await scrape()).delivered;
+  const meter: CpuMeter = cpuMeter(workerPids, e.api.pid);
   const rss = (): number => workerPids.reduce((a, pid) => a + (procMemory(pid)?.rss ?? 0), 0);
 
   // Warm-up: the consumer joins its group and the JIT warms; not counted.
@@ -152,27 +181,31 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
   let expected = 0;
   let seq = 0;
   let peakRss = 0;
-  let lastTick = { at: Date.now(), delivered: delivered0, cpu: cpu() };
+  let lastTick = { delivered: delivered0, cpu: meter.snap() };
   let currentRate = 0;
   let label = '';
+  let budget = 0;
 
   const tick = async (): Promise<TickSample> => {
-    const now = Date.now();
-    const [d, lagA, lagF] = await Promise.all([delivered(), e.kafka.lag(e.topics.activities), e.kafka.lag(e.topics.fanout)]);
-    const c = cpu();
-    const dt = (now - lastTick.at) / 1000;
+    const [m, lagA, lagF] = await Promise.all([scrape(), e.kafka.lag(e.topics.activities), e.kafka.lag(e.topics.fanout)]);
+    const c = meter.snap();
+    const dt = (c.at - lastTick.cpu.at) / 1000;
+    const share = meter.share(lastTick.cpu, c);
     const r = rss();
     peakRss = Math.max(peakRss, r);
+    budget = m.budget;
     const s: TickSample = {
-      t: round((now - phaseStart) / 1000, 1),
+      t: round((c.at - phaseStart) / 1000, 1),
       offeredActivitiesPerSec: currentRate,
-      deliveredPerSec: round((d - lastTick.delivered) / dt, 0),
+      deliveredPerSec: round((m.delivered - lastTick.delivered) / dt, 0),
       lagActivities: lagA,
       lagFanout: lagF,
       workerRssMiB: mib(r),
-      workerCpuPct: round(((c - lastTick.cpu) / dt) * 100, 0),
+      ...cpuPcts(share),
+      fanoutInFlightPeak: m.inFlightPeak,
+      driverInFlight: m.driverInFlight,
     };
-    lastTick = { at: now, delivered: d, cpu: c };
+    lastTick = { delivered: m.delivered, cpu: c };
     timeline.push(s);
     e.onTick(s, label);
     return s;
@@ -194,7 +227,8 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
       label = `step ${step + 1}: ${rate} activities/s`;
       const stepStart = Date.now();
       const d0 = await delivered();
-      const c0 = cpu();
+      const c0 = meter.snap();
+      const ticks0 = timeline.length;
       let published = 0;
       let offeredDeliveries = 0;
       let nextTick = stepStart + 1000;
@@ -227,6 +261,9 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
       const offeredPerSec = offeredDeliveries / secs;
       const achieved = (d1 - d0) / secs;
       const keptUp = achieved >= 0.85 * offeredPerSec && s.lagActivities <= Math.max(20, 3 * rate);
+      const c1 = meter.snap();
+      const share = meter.share(c0, c1);
+      const stepTicks = timeline.slice(ticks0);
       steps.push({
         offeredActivitiesPerSec: rate,
         published,
@@ -234,10 +271,15 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
         deliveredPerSec: round(achieved, 0),
         keptUp,
         lagAtEnd: { activities: s.lagActivities, fanout: s.lagFanout },
-        workerCpuPct: round(((cpu() - c0) / secs) * 100, 0),
+        ...cpuPcts(share),
+        workerCpuUsPerDelivery: d1 > d0 ? round(((c1.workers - c0.workers) / (d1 - d0)) * 1e6, 0) : null,
+        fanoutInFlightPeak: Math.max(0, ...stepTicks.map((t) => t.fanoutInFlightPeak)),
+        statementBudget: budget,
+        driverInFlightMean: round(stepTicks.reduce((a, t) => a + t.driverInFlight, 0) / Math.max(1, stepTicks.length), 0),
         latencyMs: { ...summarize([]), missing: 0 },
       });
       e.log(`  ${label}: offered ${Math.round(offeredPerSec)} deliveries/s, delivered ${Math.round(achieved)}/s, lag ${s.lagActivities}+${s.lagFanout}${keptUp ? '' : '  ← saturated'}`);
+      e.log(`    ${boundsLine(steps[steps.length - 1] as StepResult)}`);
       if (!keptUp) break;
     }
 
@@ -269,6 +311,7 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
       const missing = probes.reduce((a, p) => a + [...p.pending.values()].filter((x) => x.step === i).length, 0);
       s.latencyMs = { ...summarize(samples[i] ?? []), missing };
     });
+    e.log(`\n  What bounded each step (CPU: 100 % = one core; the machine has ${os.cpus().length}):\n${boundsTable(steps).replace(/^/gm, '  ')}`);
     const kept = steps.filter((s) => s.keptUp);
     const m = await (e.workers[0] as Service).metrics();
     const ratio = (name: string, labels: Record<string, string> = {}, scale = 1): number => {
@@ -303,4 +346,43 @@ export async function runFanout(e: FanoutEnv): Promise<FanoutResult> {
     drainDeadline = 0;
     await Promise.all(pollers);
   }
+}
+
+const cpuPcts = (c: CpuShare): CpuPcts => ({
+  workerCpuPct: c.workers,
+  apiCpuPct: c.api,
+  benchCpuPct: c.bench,
+  cassandraCpuPct: c.cassandra,
+  kafkaCpuPct: c.kafka,
+  machineCpuPct: c.machine,
+});
+
+const pct = (v: number | null): string => (v === null ? '-' : `${v} %`);
+
+/** What bounded a step: who used the CPU (100 % = one core) and how many statements were in flight. */
+export function boundsLine(s: StepResult): string {
+  return (
+    `CPU: worker ${pct(s.workerCpuPct)} (${fmtNum(s.workerCpuUsPerDelivery)} µs per delivery), Cassandra ${pct(s.cassandraCpuPct)}, Kafka ${pct(s.kafkaCpuPct)}, ` +
+    `API ${pct(s.apiCpuPct)}, bench ${pct(s.benchCpuPct)}, machine ${pct(s.machineCpuPct)}; fanout statements in flight ≤ ${fmtNum(s.fanoutInFlightPeak)} of ${fmtNum(s.statementBudget)}, driver mean ${fmtNum(s.driverInFlightMean)}`
+  );
+}
+
+/** The steps' CPU and concurrency figures as a table (the worker's bounds, next to its throughput). */
+export function boundsTable(steps: readonly StepResult[]): string {
+  return table(
+    ['offered act/s', 'delivered/s', 'worker CPU', 'µs/delivery', 'Cassandra CPU', 'Kafka CPU', 'API CPU', 'bench CPU', 'machine CPU', 'fanout in flight (peak/budget)', 'driver in flight'],
+    steps.map((s) => [
+      s.offeredActivitiesPerSec,
+      fmtNum(s.deliveredPerSec),
+      pct(s.workerCpuPct),
+      fmtNum(s.workerCpuUsPerDelivery),
+      pct(s.cassandraCpuPct),
+      pct(s.kafkaCpuPct),
+      pct(s.apiCpuPct),
+      pct(s.benchCpuPct),
+      pct(s.machineCpuPct),
+      `${fmtNum(s.fanoutInFlightPeak)}/${fmtNum(s.statementBudget)}`,
+      fmtNum(s.driverInFlightMean),
+    ]),
+  );
 }

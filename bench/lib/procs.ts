@@ -1,12 +1,17 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './options';
 import { sleep } from './util';
 
+/**
+ * The apps under test: this checkout's build, or another checkout's (`BENCH_APPS_DIR=/path/to/clone`, built
+ * there) to measure two versions with the same harness, graph and ceilings.
+ */
+const APPS_ROOT = process.env.BENCH_APPS_DIR ? path.resolve(process.env.BENCH_APPS_DIR) : ROOT;
 const DIST = {
-  api: path.join(ROOT, 'dist/apps/api/src/main.js'),
-  worker: path.join(ROOT, 'dist/apps/fanout-worker/src/main.js'),
+  api: path.join(APPS_ROOT, 'dist/apps/api/src/main.js'),
+  worker: path.join(APPS_ROOT, 'dist/apps/fanout-worker/src/main.js'),
 };
 
 function newestMtime(dir: string): number {
@@ -25,6 +30,7 @@ function newestMtime(dir: string): number {
 
 /** Builds the apps (`npm run build`) when dist is missing or older than any source file. */
 export function ensureBuilt(log: (m: string) => void): void {
+  if (APPS_ROOT !== ROOT) return log(`apps under test: ${APPS_ROOT} (BENCH_APPS_DIR; built there)`);
   const built = Math.min(...Object.values(DIST).map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
   const sources = Math.max(newestMtime(path.join(ROOT, 'apps')), newestMtime(path.join(ROOT, 'libs')));
   if (built > 0 && built >= sources) return;
@@ -97,4 +103,25 @@ export async function startService(kind: 'api' | 'worker', name: string, env: Re
     }
     await sleep(250);
   }
+}
+
+/** Main classes of the JVM servers the benchmark runs against (scripts/infra.mjs, docker images alike). */
+const SERVER_CLASSES = { cassandra: 'org.apache.cassandra.service.CassandraDaemon', kafka: 'kafka.Kafka' } as const;
+
+/**
+ * The pid of the local Cassandra or Kafka server, found by its main class in /proc/<pid>/cmdline (the
+ * servers may belong to another checkout's infra, so the pid files are not enough). Null when none runs
+ * here (e.g. remote servers).
+ */
+export function serverPid(kind: keyof typeof SERVER_CLASSES): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(SERVER_CLASSES[kind])) return Number(entry);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return null;
 }

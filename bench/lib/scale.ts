@@ -1,4 +1,5 @@
 import { scaleAuthor } from './graph';
+import { cpuMeter } from './cpu';
 import { BenchKafka } from './kafka';
 import { metricSum, Service } from './procs';
 import { jwt, mib, procMemory, round, sleep } from './util';
@@ -18,6 +19,12 @@ export interface ScalePoint {
   peakRssMiB: number;
   /** The process's lifetime high-water mark (VmHWM), start-up included. */
   hwmRssMiB: number;
+  /** From the POST until complete (or the timeout), 100 % = one core; worker CPU time per delivered row. */
+  cpu: { workerPct: number; cassandraPct: number | null; kafkaPct: number | null; machinePct: number; workerUsPerDelivery: number | null };
+  /** Most fanout statement permits held at once (of `statementBudget`), and the driver's in-flight requests at most. */
+  fanoutInFlightPeak: number;
+  statementBudget: number;
+  driverInFlightMax: number;
 }
 
 /**
@@ -41,8 +48,20 @@ export async function scalePoint(
     const baseline = procMemory(worker.pid)?.rss ?? 0;
     let peak = baseline;
     const author = scaleAuthor(followers);
-    const delivered = async (): Promise<number> => metricSum(await worker.metrics(), 'tideline_fanout_delivered_total');
+    let inFlightPeak = 0;
+    let driverMax = 0;
+    let budget = 0;
+    const delivered = async (): Promise<number> => {
+      const m = await worker.metrics();
+      inFlightPeak = Math.max(inFlightPeak, metricSum(m, 'tideline_fanout_statements_in_flight_peak'));
+      driverMax = Math.max(driverMax, metricSum(m, 'tideline_cassandra_in_flight'));
+      budget = metricSum(m, 'tideline_fanout_statement_budget');
+      return metricSum(m, 'tideline_fanout_delivered_total');
+    };
     const d0 = await delivered();
+    inFlightPeak = 0;
+    const meter = cpuMeter([worker.pid]);
+    const c0 = meter.snap();
     const t0 = Date.now();
     const res = await fetch(`${api.base}/v1/activities`, {
       method: 'POST',
@@ -73,6 +92,8 @@ export async function scalePoint(
       await sleep(100);
     }
     const hwm = procMemory(worker.pid)?.hwm ?? 0;
+    const c1 = meter.snap();
+    const share = meter.share(c0, c1);
     return {
       followers,
       acceptMs,
@@ -83,6 +104,16 @@ export async function scalePoint(
       baselineRssMiB: mib(baseline),
       peakRssMiB: mib(peak),
       hwmRssMiB: mib(hwm),
+      cpu: {
+        workerPct: share.workers,
+        cassandraPct: share.cassandra,
+        kafkaPct: share.kafka,
+        machinePct: share.machine,
+        workerUsPerDelivery: count > 0 ? round(((c1.workers - c0.workers) / count) * 1e6, 0) : null,
+      },
+      fanoutInFlightPeak: inFlightPeak,
+      statementBudget: budget,
+      driverInFlightMax: driverMax,
     };
   } finally {
     await worker.stop();

@@ -26,9 +26,9 @@ export class FanoutTransport implements OnModuleDestroy, BeforeApplicationShutdo
     this.server = new ReliableKafkaServer(messaging.kafka, messaging.durable, {
       groupId: cfg.kafka.groupId,
       // Within a partition, records of different keys (actors, users, chunks) run concurrently while one
-      // key's records stay in order. Chunks are the heavy ones (FANOUT_CONCURRENCY writes each), so at most
-      // WORKER_PARTITIONS_CONCURRENTLY x WORKER_CHUNK_LANES x FANOUT_CONCURRENCY statements are in flight
-      // per worker (3 x 2 x 64 by default).
+      // key's records stay in order. Deliveries of every record in flight share one statement budget per
+      // worker (WORKER_STATEMENT_BUDGET, libs/feeds/src/write/statement-budget.ts), so the lanes decide how
+      // many records overlap and the budget how hard they press on Cassandra.
       routes: {
         [FANOUT_PATTERNS.activities]: { topic: topics.activities, lanes: workerLanes, parse: (value, meta) => parseActivityRecord(value, meta, cfg.policy) },
         [FANOUT_PATTERNS.follows]: { topic: topics.follows, lanes: workerLanes, parse: parseGraphRecord },

@@ -5,6 +5,7 @@ import { KafkaHealth, KafkaMessagingModule } from '@app/messaging-kafka';
 import { ObservabilityModule, READINESS_CHECKS, ReadinessCheck } from '@app/observability';
 import { CassandraHealth, CassandraStorageModule } from '@app/storage-cassandra';
 import { ActivitiesController } from './activities.controller';
+import { DriverMetrics } from './driver-metrics';
 import { FanoutChunksController } from './fanout-chunks.controller';
 import { FanoutTransport } from './fanout.transport';
 import { FollowsController } from './follows.controller';
@@ -26,6 +27,7 @@ import { FollowsController } from './follows.controller';
   controllers: [ActivitiesController, FollowsController, FanoutChunksController],
   providers: [
     FanoutTransport,
+    DriverMetrics,
     // Provided here rather than through ObservabilityModule's `readiness` option: the consumer check needs
     // FanoutTransport, a provider of this module (the health controller finds the token application-wide).
     {

@@ -77,17 +77,29 @@ export class KafkaFanoutChunkPublisher implements FanoutChunkPublisher {
 /**
  * Best effort: live updates sit on top of the durable feeds, so a failure is logged (at most once per
  * 10 s, to keep an outage from flooding the log) and never thrown into the write path.
+ *
+ * Updates announced in the same event-loop turn (the deliveries of every activity and chunk finishing
+ * together) go out as one produce request of many records, so a busy worker sends a few requests per
+ * turn instead of one per delivery.
  */
 export class KafkaLivePublisher implements LivePublisher {
   private readonly log = new Logger(KafkaLivePublisher.name);
   private lastWarnMs = 0;
   private suppressed = 0;
-  private inFlight = 0;
+  /** Serialized updates waiting for a send. */
+  private queue: string[] = [];
+  /** Updates queued or in a send not yet acknowledged. */
+  private pending = 0;
+  private sending = 0;
+  private flushScheduled = false;
   /**
-   * Live updates beyond this many unacknowledged sends are dropped: they must never hold up fanout, and a
-   * home event carries up to one chunk of user ids, so the cap also bounds the memory they can hold.
+   * Live updates beyond this many queued or unacknowledged are dropped: they must never hold up fanout, and
+   * a home event carries up to one chunk of user ids, so the cap also bounds the memory they can hold.
    */
-  private static readonly MAX_IN_FLIGHT = 64;
+  static readonly MAX_PENDING = 256;
+  /** Records per produce request, and produce requests in flight at once. */
+  static readonly MAX_PER_SEND = 128;
+  static readonly MAX_SENDS = 4;
 
   constructor(
     private readonly producer: SafeProducer,
@@ -100,16 +112,35 @@ export class KafkaLivePublisher implements LivePublisher {
    * never waits for them, and a slow or absent Kafka only drops them (counted in the warning).
    */
   announce(event: LiveEvent): Promise<void> {
-    if (this.inFlight >= KafkaLivePublisher.MAX_IN_FLIGHT) {
+    if (this.pending >= KafkaLivePublisher.MAX_PENDING) {
       this.warn(new Error('too many live updates in flight'));
       return Promise.resolve();
     }
-    this.inFlight++;
-    this.producer
-      .send({ topic: this.topic, acks: 1, messages: [{ value: JSON.stringify(event) }] })
-      .catch((e: unknown) => this.warn(e))
-      .finally(() => this.inFlight--);
+    this.pending++;
+    this.queue.push(JSON.stringify(event));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
     return Promise.resolve();
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && this.sending < KafkaLivePublisher.MAX_SENDS) {
+      const values = this.queue.splice(0, KafkaLivePublisher.MAX_PER_SEND);
+      this.sending++;
+      this.producer
+        .send({ topic: this.topic, acks: 1, messages: values.map((value) => ({ value })) })
+        .catch((e: unknown) => this.warn(e))
+        .finally(() => {
+          this.sending--;
+          this.pending -= values.length;
+          this.flush();
+        });
+    }
   }
 
   private warn(e: unknown): void {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FanoutMetrics } from '@app/feeds';
+import { createFanoutMetrics, scrapedGauge } from './fanout-metrics';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
 
 /**
@@ -44,36 +45,7 @@ export class MetricsService {
       registers,
     });
 
-    const chunkSize = new Histogram({
-      name: 'tideline_fanout_chunk_size',
-      help: 'Followers per fanout chunk',
-      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
-      registers,
-    });
-    const delivered = new Counter({ name: 'tideline_fanout_delivered_total', help: 'Home timeline rows written by fanout', registers });
-    const skipped = new Counter({ name: 'tideline_fanout_skipped_inactive_total', help: 'Followers skipped by fanout because they are inactive', registers });
-    const chunkDuration = new Histogram({
-      name: 'tideline_fanout_chunk_duration_seconds',
-      help: 'Time to apply one fanout chunk',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    const fanoutDuration = new Histogram({
-      name: 'tideline_fanout_duration_seconds',
-      help: 'Time to spread one activity (or delete) to its followers, by op',
-      labelNames: ['op'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    this.fanout = {
-      chunkSize: (n) => chunkSize.observe(n),
-      delivered: (written, skippedInactive) => {
-        delivered.inc(written);
-        skipped.inc(skippedInactive);
-      },
-      chunkDuration: (s) => chunkDuration.observe(s),
-      fanoutDuration: (op, s) => fanoutDuration.observe({ op }, s),
-    };
+    this.fanout = createFanoutMetrics(this.registry);
 
     const consumed = new Counter({ name: 'tideline_records_consumed_total', help: 'Kafka records finished, by topic and outcome', labelNames: ['topic', 'outcome'], registers });
     const retries = new Counter({ name: 'tideline_record_retries_total', help: 'Transient failures retried, by topic', labelNames: ['topic'], registers });
@@ -91,6 +63,14 @@ export class MetricsService {
     };
   }
 
+  /**
+   * A gauge read when /metrics is scraped (e.g. the Cassandra driver's in-flight requests), so the hot path
+   * never updates it.
+   */
+  gauge(name: string, help: string, read: () => number): void {
+    scrapedGauge(this.registry, name, help, read);
+  }
+
   /** Records one finished HTTP request. `route` must be the route template (bounded cardinality). */
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
@@ -101,3 +81,4 @@ export class MetricsService {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+

@@ -19,6 +19,7 @@ import {
 import { ActiveReaderCache } from './active-reader-cache';
 import { FANOUT_METRICS, FanoutMetrics } from './fanout-metrics';
 import { Heartbeat } from './heartbeat';
+import { StatementBudget, WORKER_STATEMENT_BUDGET } from './statement-budget';
 
 /** Chunks published to Kafka per send while streaming an author's followers. */
 const CHUNKS_PER_SEND = 8;
@@ -28,10 +29,16 @@ const CHUNKS_PER_SEND = 8;
  * memory holds one page whatever the follower count. A follower set that fits one chunk is applied inline;
  * a larger one becomes chunks on the fanout topic, acknowledged by Kafka before `spread` returns (so the
  * source record can be committed without losing deliveries), and any worker applies them.
+ *
+ * A chunk is applied in slices of FANOUT_CONCURRENCY followers; each slice holds one statement permit per
+ * follower of the worker's shared StatementBudget while it reads who is active and writes their rows, so
+ * every activity and chunk in flight together keep Cassandra at one bounded concurrency, with no wave
+ * barrier between a chunk's reads and its writes.
  */
 @Injectable()
 export class DeliveryService {
   private readonly policy: FeedPolicy;
+  private readonly budget = new StatementBudget(WORKER_STATEMENT_BUDGET);
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -45,6 +52,7 @@ export class DeliveryService {
     private readonly activeCache: ActiveReaderCache,
   ) {
     this.policy = cfg.policy;
+    metrics.watchBudget?.(this.budget);
   }
 
   async spread(author: UserId, base: Pick<FanoutChunk, 'op' | 'ref' | 'tsMicros'>, heartbeat: Heartbeat, activity?: Activity): Promise<void> {
@@ -73,26 +81,50 @@ export class DeliveryService {
   async applyChunk(chunk: FanoutChunk, activity?: Activity): Promise<void> {
     const started = process.hrtime.bigint();
     this.metrics.chunkSize(chunk.users.length);
+    const { ref, tsMicros } = chunk;
     if (chunk.op === 'remove') {
-      await this.timelines.removeHome(chunk.users, chunk.ref, chunk.tsMicros, this.policy.concurrency);
-      await this.live.announce({ kind: 'home', op: 'delete', users: chunk.users, id: chunk.ref.id });
+      await this.inSlices(chunk.users, (slice) => this.timelines.removeHome(slice, ref, tsMicros, slice.length));
+      await this.live.announce({ kind: 'home', op: 'delete', users: chunk.users, id: ref.id });
       return;
     }
     const now = Date.now();
-    const ttl = homeTtlSeconds(this.policy, chunk.ref.ms, now);
+    const ttl = homeTtlSeconds(this.policy, ref.ms, now);
     if (ttl === 0) return;
-    const active = await this.activeAmong(chunk.users, now);
-    await this.timelines.appendHome(active, chunk.ref, chunk.tsMicros, ttl, this.policy.concurrency);
+    const active = (
+      await this.inSlices(chunk.users, async (slice) => {
+        const users = await this.activeAmong(slice, now);
+        if (users.length > 0) await this.timelines.appendHome(users, ref, tsMicros, ttl, users.length);
+        return users;
+      })
+    ).flat();
     this.metrics.delivered(active.length, chunk.users.length - active.length);
-    const body = activity ?? (await this.activities.get(chunk.ref.id))?.activity ?? undefined;
-    if (body && active.length > 0) await this.live.announce({ kind: 'home', op: 'activity', users: active, activity: body });
+    if (active.length > 0) {
+      const body = activity ?? ref.activity ?? (await this.activities.get(ref.id))?.activity ?? undefined;
+      if (body) await this.live.announce({ kind: 'home', op: 'activity', users: active, activity: body });
+    }
     this.metrics.chunkDuration(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /**
+   * Runs `op` over slices of at most FANOUT_CONCURRENCY users, each holding one budget permit per user
+   * (the most statements it can have in flight at once). Results in slice order.
+   */
+  private inSlices<T>(users: readonly UserId[], op: (slice: UserId[]) => Promise<T>): Promise<T[]> {
+    const size = Math.max(1, this.policy.concurrency);
+    const slices: Promise<T>[] = [];
+    for (let i = 0; i < users.length; i += size) {
+      const slice = users.slice(i, i + size);
+      slices.push(this.budget.use(slice.length, () => op(slice)));
+    }
+    return Promise.all(slices);
   }
 
   /** Followers who read their home feed recently; the others are rebuilt on their next read. */
   private async activeAmong(users: readonly UserId[], now: number): Promise<UserId[]> {
     const unknown = users.filter((u) => !this.activeCache.isKnownActive(u, now));
-    const lastRead = unknown.length > 0 ? await this.readers.lastReadMany(unknown, this.policy.concurrency) : new Map<UserId, number>();
+    this.metrics.activeLookups?.(users.length - unknown.length, unknown.length);
+    if (unknown.length === 0) return [...users];
+    const lastRead = await this.readers.lastReadMany(unknown, unknown.length);
     return users.filter((u) => {
       if (this.activeCache.isKnownActive(u, now)) return true;
       const ms = lastRead.get(u) ?? null;

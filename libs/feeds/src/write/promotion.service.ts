@@ -3,29 +3,50 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { FeedPolicy, isHighFollower, UserId } from '@app/domain';
 import { GRAPH_STORE, GraphStore } from '../ports';
 import { Heartbeat } from './heartbeat';
+import { PullDecisionCache } from './pull-decision-cache';
 
 /**
  * Push vs pull for an author. Crossing FANOUT_HIGH_FOLLOWER_THRESHOLD promotes the author once (sticky):
  * first every follower gets a pulled_follows row, then the flag is set, then a second pass catches follows
  * that raced with the first, so at every moment each follower has the author either pushed or pulled.
+ *
+ * The answer is remembered (PullDecisionCache): "pulled" for good (the flag is sticky), "pushed" briefly and
+ * only for authors far below the threshold, so most activities read neither the flag nor the count.
  */
 @Injectable()
 export class PromotionService {
   private readonly log = new Logger(PromotionService.name);
   private readonly policy: FeedPolicy;
+  private readonly decisions: PullDecisionCache;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
   ) {
     this.policy = cfg.policy;
+    this.decisions = new PullDecisionCache(cfg.policy.highFollowerThreshold);
   }
 
   /** Whether `author` is served by pull (promoting them now if they just crossed the threshold). */
   async isPulledAuthor(author: UserId, heartbeat: Heartbeat): Promise<boolean> {
+    const now = Date.now();
+    const known = this.decisions.get(author, now);
+    if (known !== undefined) return known;
     const [flagged, followers] = await Promise.all([this.graph.isHighFollower(author), this.graph.followerCount(author)]);
-    if (flagged) return true;
-    if (!isHighFollower(this.policy, followers)) return false;
+    if (flagged) {
+      this.decisions.pulled(author);
+      return true;
+    }
+    if (!isHighFollower(this.policy, followers)) {
+      this.decisions.pushed(author, followers, now);
+      return false;
+    }
+    await this.promote(author, heartbeat);
+    this.decisions.pulled(author);
+    return true;
+  }
+
+  private async promote(author: UserId, heartbeat: Heartbeat): Promise<void> {
     const ts = Date.now() * 1000;
     const pass = async (): Promise<void> => {
       for await (const page of this.graph.followerPages(author, this.policy.chunkSize)) {
@@ -37,6 +58,5 @@ export class PromotionService {
     await this.graph.markHighFollower(author, Date.now());
     await pass();
     this.log.log({ author }, 'author promoted to pull-based delivery');
-    return true;
   }
 }
