@@ -1,6 +1,7 @@
 import { loadAppConfig } from '@app/config';
-import { Activity } from '@app/domain';
-import { InMemoryDeleteMarkerStore, InMemoryGraphStore, InMemoryReaderStateStore, InMemoryTimelineStore } from '@app/testing';
+import { Activity, HOME_LAYOUT_VERSION } from '@app/domain';
+import { InMemoryActivityStore, InMemoryDeleteMarkerStore, InMemoryGraphStore, InMemoryReaderStateStore, InMemoryTimelineStore } from '@app/testing';
+import { createReadPath } from '../src/read/read-path';
 import { PulledFeeds } from '../src/read/pulled-feeds';
 import { ReaderContexts } from '../src/read/reader-contexts';
 import { RecentDeletes } from '../src/read/recent-deletes';
@@ -173,5 +174,27 @@ describe('PulledFeeds (a pulled author read once for all its readers)', () => {
     await pulled.read('celeb', null, now - 3_600_000, 4);
     await pulled.read('celeb', { ms: now, id: 'z' }, now - 3_600_000, 2);
     expect(reads).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('a home page with a cached reader context', () => {
+  it('refreshes the last-read time once, not on every page (the cached state learns the new time)', async () => {
+    const c = cfg();
+    const stores = {
+      activities: new InMemoryActivityStore(),
+      timelines: new InMemoryTimelineStore(),
+      graph: new InMemoryGraphStore(),
+      readers: new InMemoryReaderStateStore(),
+      deletes: new InMemoryDeleteMarkerStore(),
+      events: { publishActivity: async () => undefined, publishDelete: async () => undefined, publishGraphChange: async () => undefined },
+    };
+    // An active reader, last read two hours ago, whose home is in the current layout.
+    await stores.readers.startRebuild('r', Date.now() - 2 * HOUR);
+    await stores.readers.finishRebuild('r', Date.now() - 2 * HOUR, 0, HOME_LAYOUT_VERSION);
+    const { reader, recentDeletes } = createReadPath(c, stores);
+    await recentDeletes.refresh();
+    const writes = jest.spyOn(stores.readers, 'setLastRead');
+    for (let i = 0; i < 5; i++) await reader.homeFeed('r', 25);
+    expect(writes).toHaveBeenCalledTimes(1);
   });
 });

@@ -59,7 +59,11 @@ export class ReturningReaders {
       return { state: await this.readers.get(user), materialised: true };
     }
     if (pending) return { state, materialised: false };
-    if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) await this.readers.setLastRead(user, now);
+    if (state.lastReadMs !== null && now - state.lastReadMs > LAST_READ_REFRESH_MS) {
+      await this.readers.setLastRead(user, now);
+      // The state as stored now: a caller caching it must not refresh last-read again on its next page.
+      return { state: { ...state, lastReadMs: now }, materialised: true };
+    }
     return { state, materialised: true };
   }
 
