@@ -10,8 +10,11 @@ interface Entry {
   readonly until: number;
 }
 
-/** Pulled authors whose newest rows are kept at once (each entry holds one slice of rows). */
-const MAX_ENTRIES = 10_000;
+/**
+ * Pulled authors whose newest rows are kept at once. An entry is one slice (at most 105 rows, bodies of at
+ * most 2 KiB each), so the cache holds at most about 200 MiB and typically a few MiB: pulled authors are few.
+ */
+const MAX_ENTRIES = 1_000;
 
 /**
  * The newest rows of pulled (high-follower) authors' feeds, shared by every reader merging them: each is
