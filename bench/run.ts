@@ -201,9 +201,9 @@ async function main(): Promise<number> {
     if (!opts.skip.has('ceiling')) {
       log(`\nWrite ceiling: home_timeline inserts straight through cassandra-driver, ${opts.ceilingSeconds} s per concurrency level`);
       results.writeCeiling = await writeCeiling(client, g.prefix, g.n, opts.ceilingConcurrency, opts.ceilingSeconds, (l) =>
-        log(`  concurrency ${String(l.concurrency).padStart(4)}: ${fmtNum(l.perSec)} rows/s (p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms)`),
+        log(`  ${(l.mode ?? '').padEnd(7)} rows in flight ${String(l.concurrency).padStart(4)}: ${fmtNum(l.perSec)} rows/s (p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms per call)`),
       );
-      log(`  best: ${fmtNum(results.writeCeiling.best.perSec)} rows/s at concurrency ${results.writeCeiling.best.concurrency}`);
+      log(`  best: ${fmtNum(results.writeCeiling.best.perSec)} rows/s, ${results.writeCeiling.best.mode}, ${results.writeCeiling.best.concurrency} rows in flight`);
     }
 
     // 3. The apps.

@@ -1,13 +1,16 @@
 import { UserId } from '@app/domain';
 import { ReaderState, ReaderStateStore } from '@app/feeds';
 import { Client } from 'cassandra-driver';
-import { dateMs, IDEMPOTENT, micros, queryMany } from './cql';
+import { byReplica, chunk, dateMs, IDEMPOTENT, micros, queryMany, textKey } from './cql';
 import { USER_STATE_CQL } from './tables/user-state.cql';
 
 /**
  * user_state. Last-read and "mark all" watermarks are written with timestamp ms*1000, so they act as
  * a max: a reordered older write never moves them back. The home floor uses the driver timestamp.
  */
+/** Users per `IN` query of lastReadMany (partitions of one replica). */
+export const LAST_READ_GROUP = 64;
+
 export class CassandraReaderStateStore implements ReaderStateStore {
   constructor(private readonly client: Client) {}
 
@@ -24,15 +27,22 @@ export class CassandraReaderStateStore implements ReaderStateStore {
     };
   }
 
+  /**
+   * One `IN` query per LAST_READ_GROUP users owned by the same replica (the coordinator then reads only local
+   * partitions), at most ⌈concurrency / LAST_READ_GROUP⌉ queries in flight.
+   */
   async lastReadMany(users: readonly UserId[], concurrency: number): Promise<Map<UserId, number>> {
     const unique = [...new Set(users)];
-    const results = await queryMany(this.client, USER_STATE_CQL.lastRead, unique.map((u) => [u]), concurrency);
+    const groups = byReplica(this.client, unique, textKey).flatMap((g) => chunk(g, LAST_READ_GROUP));
+    const inFlight = Math.max(1, Math.ceil(concurrency / LAST_READ_GROUP));
+    const results = await queryMany(this.client, USER_STATE_CQL.lastReadAmong, groups.map((g) => [g]), inFlight);
     const out = new Map<UserId, number>();
-    results.forEach((rs, i) => {
-      const user = unique[i];
-      const ms = dateMs(rs.first()?.get('last_read_at'));
-      if (user !== undefined && ms !== null) out.set(user, ms);
-    });
+    for (const rs of results) {
+      for (const row of rs.rows) {
+        const ms = dateMs(row.get('last_read_at'));
+        if (ms !== null) out.set(row.get('user_id') as string, ms);
+      }
+    }
     return out;
   }
 

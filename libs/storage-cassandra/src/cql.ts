@@ -69,3 +69,89 @@ export async function queryMany(client: Client, cql: string, params: unknown[][]
   });
   return group.resultItems as types.ResultSet[];
 }
+
+/** A partition key's bytes as Cassandra hashes them: one component as is, several in the composite layout. */
+export function routingKey(components: readonly Buffer[]): Buffer {
+  if (components.length === 1) return components[0] as Buffer;
+  const parts: Buffer[] = [];
+  for (const c of components) {
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(c.length);
+    parts.push(len, c, Buffer.alloc(1));
+  }
+  return Buffer.concat(parts);
+}
+
+export const textKey = (s: string): Buffer => Buffer.from(s, 'utf8');
+export const intKey = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+
+/**
+ * Groups rows by the replica that owns their partition (the first replica the driver's token map names; one
+ * group on a single node, or before the token map is known).
+ */
+export function byReplica<T>(client: Client, rows: readonly T[], keyOf: (row: T) => Buffer): T[][] {
+  const groups = new Map<string, T[]>();
+  const keyspace = client.keyspace;
+  for (const row of rows) {
+    const hosts = keyspace ? client.getReplicas(keyspace, keyOf(row)) : null;
+    const owner = hosts?.[0]?.address ?? '';
+    let g = groups.get(owner);
+    if (!g) groups.set(owner, (g = []));
+    g.push(row);
+  }
+  return [...groups.values()];
+}
+
+export interface BatchLimits {
+  /** Rows per batch; Cassandra warns above 10 partitions in one unlogged batch. */
+  readonly rows: number;
+  /** Approximate payload bytes per batch; Cassandra warns above 5 KiB. */
+  readonly bytes: number;
+}
+
+/**
+ * One statement per parameter list, sent as unlogged batches of rows that share a replica (so each batch
+ * goes to the node that owns all its rows and costs one request instead of one per row), with at most
+ * `concurrency` rows in flight. Batches of single-partition idempotent writes are safe to retry whole, and
+ * no row of a batch depends on another (this is grouping, not atomicity). The first failure rejects the call.
+ */
+export async function executeByReplica(
+  client: Client,
+  cql: string,
+  params: readonly unknown[][],
+  keyOf: (p: unknown[]) => Buffer,
+  sizeOf: (p: unknown[]) => number,
+  limits: BatchLimits,
+  concurrency: number,
+): Promise<void> {
+  if (params.length === 0) return;
+  const batches: unknown[][][] = [];
+  for (const group of byReplica(client, params, keyOf)) {
+    let current: unknown[][] = [];
+    let bytes = 0;
+    for (const p of group) {
+      const size = sizeOf(p);
+      if (current.length > 0 && (current.length >= limits.rows || bytes + size > limits.bytes)) {
+        batches.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(p);
+      bytes += size;
+    }
+    if (current.length > 0) batches.push(current);
+  }
+  const lanes = Math.max(1, Math.min(batches.length, Math.floor(concurrency / limits.rows) || 1));
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let b = batches[next++]; b !== undefined; b = batches[next++]) {
+      if (b.length === 1) await client.execute(cql, b[0], IDEMPOTENT);
+      else await client.batch(b.map((p) => ({ query: cql, params: p })), { prepare: true, logged: false, isIdempotent: true });
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}

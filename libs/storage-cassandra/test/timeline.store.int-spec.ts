@@ -165,3 +165,26 @@ describe('CassandraTimelineStore: activities inside timeline rows (schema 003)',
     expect(row).toEqual({ ms, id: `${fx.tag}-real`, actor: `${fx.tag}-a` });
   });
 });
+
+describe('CassandraTimelineStore: fanout writes in replica batches', () => {
+  let fx: StorageFixture;
+  beforeAll(async () => {
+    fx = await openStorage('tlr');
+  });
+  afterAll(async () => fx.client.shutdown());
+
+  it('writes and removes every row of a large delivery, whatever the batch cuts (rows, body bytes)', async () => {
+    const ms = Date.now() - 1_000;
+    const users = Array.from({ length: 237 }, (_, i) => `${fx.tag}-f${i}`);
+    const big = { id: `${fx.tag}-big`, actor: `${fx.tag}-a`, type: 'post', object: 'o', published: new Date(ms).toISOString(), extra: { t: 'x'.repeat(1_800) } };
+    await fx.stores.timelines.appendHome(users, { ms, id: big.id, actor: big.actor, activity: big }, 1_000, TTL, 64);
+    const read = async (): Promise<number> => {
+      let n = 0;
+      for (const u of users) n += (await fx.stores.timelines.readHome(u, null, ms - DAY_MS, 5)).rows.filter((r) => r.activity?.id === big.id).length;
+      return n;
+    };
+    expect(await read()).toBe(users.length);
+    await fx.stores.timelines.removeHome(users.slice(0, 100), { ms, id: big.id, actor: big.actor }, 2_000, 64);
+    expect(await read()).toBe(users.length - 100);
+  });
+});

@@ -3,7 +3,8 @@
 // (wall-clock) timestamp because a rebuild may legitimately lower it.
 export const USER_STATE_CQL = {
   get: 'SELECT last_read_at, home_floor, seen_all_at, read_all_at, rebuild_started_at, rebuilt_at, home_layout FROM user_state WHERE user_id = ?',
-  lastRead: 'SELECT last_read_at FROM user_state WHERE user_id = ?',
+  /** Up to LAST_READ_GROUP users of one replica (fanout's active check). */
+  lastReadAmong: 'SELECT user_id, last_read_at FROM user_state WHERE user_id IN ?',
   setLastRead: 'UPDATE user_state USING TIMESTAMP ? SET last_read_at = ? WHERE user_id = ?',
   setHomeFloor: 'UPDATE user_state SET home_floor = ? WHERE user_id = ?',
   startRebuild: 'UPDATE user_state USING TIMESTAMP ? SET last_read_at = ?, rebuild_started_at = ? WHERE user_id = ?',
