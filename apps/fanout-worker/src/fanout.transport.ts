@@ -27,7 +27,7 @@ export class FanoutTransport implements OnModuleDestroy, BeforeApplicationShutdo
       groupId: cfg.kafka.groupId,
       // Within a partition, records of different keys (actors, users, chunks) run concurrently while one
       // key's records stay in order. Deliveries of every record in flight share one statement budget per
-      // worker (WORKER_STATEMENT_BUDGET, libs/feeds/src/write/statement-budget.ts), so the lanes decide how
+      // worker (WORKER_STATEMENT_BUDGET, shared in DeliveryService), so the lanes decide how
       // many records overlap and the budget how hard they press on Cassandra.
       routes: {
         [FANOUT_PATTERNS.activities]: { topic: topics.activities, lanes: workerLanes, parse: (value, meta) => parseActivityRecord(value, meta, cfg.policy) },

@@ -34,6 +34,7 @@ export interface AppConfig {
     readonly workerPartitionsConcurrently: number;
     readonly workerLanes: number;
     readonly workerChunkLanes: number;
+    readonly workerStatementBudget: number;
     readonly readCacheTtlMs: number;
     readonly readCacheEntries: number;
     readonly readFanInConcurrency: number;
@@ -105,6 +106,7 @@ export function toAppConfig(env: Env): AppConfig {
       workerPartitionsConcurrently: env.WORKER_PARTITIONS_CONCURRENTLY,
       workerLanes: env.WORKER_LANES,
       workerChunkLanes: env.WORKER_CHUNK_LANES,
+      workerStatementBudget: env.WORKER_STATEMENT_BUDGET,
       readCacheTtlMs: env.READ_CACHE_TTL_MS,
       readCacheEntries: env.READ_CACHE_ENTRIES,
       readFanInConcurrency: env.READ_FAN_IN_CONCURRENCY,

@@ -53,6 +53,11 @@ export class Env {
   @IsInt() @Min(1) @Max(256) WORKER_LANES: number = 8;
   /** Worker: fanout chunks applied at once per partition (each runs FANOUT_CONCURRENCY writes). */
   @IsInt() @Min(1) @Max(64) WORKER_CHUNK_LANES: number = 2;
+  /**
+   * Worker: Cassandra rows fanout may have in flight at once, shared by every activity and chunk being
+   * delivered; each slice of FANOUT_CONCURRENCY followers holds that many.
+   */
+  @IsInt() @Min(1) @Max(100_000) WORKER_STATEMENT_BUDGET: number = 256;
   /** API: hydration cache of activities (entries live at most the TTL; deletes invalidate at once). */
   @IsInt() @Min(0) @Max(60_000) READ_CACHE_TTL_MS: number = 5_000;
   @IsInt() @Min(0) @Max(1_000_000) READ_CACHE_ENTRIES: number = 10_000;

@@ -14,7 +14,7 @@ import { FeedRef, FanoutChunk } from '../src/ports';
 import { BudgetGauge, FanoutMetrics, NOOP_FANOUT_METRICS } from '../src/write/fanout-metrics';
 import { createWritePath } from '../src/write/fanout.service';
 import { PUSH_DECISION_TTL_MS, PullDecisionCache } from '../src/write/pull-decision-cache';
-import { StatementBudget, WORKER_STATEMENT_BUDGET } from '../src/write/statement-budget';
+import { StatementBudget } from '../src/write/statement-budget';
 
 const yieldTurns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
@@ -118,7 +118,7 @@ describe('DeliveryService with the shared statement budget', () => {
       for (const u of users.slice(0, 300)) expect(t.timelines.homeIds(u)).toEqual([a.id]);
     }
     for (const u of inactive) expect(t.timelines.homeIds(u)).toEqual([]);
-    expect(t.timelines.peak).toBeLessThanOrEqual(WORKER_STATEMENT_BUDGET);
+    expect(t.timelines.peak).toBeLessThanOrEqual(t.cfg.tuning.workerStatementBudget);
     expect(t.timelines.peak).toBeGreaterThan(64); // chunks share the budget instead of 64 each in turn
     expect(t.budget()?.inFlight).toBe(0);
     const homeEvents = t.live.events.filter((e) => e.kind === 'home');

@@ -19,7 +19,7 @@ import {
 import { ActiveReaderCache } from './active-reader-cache';
 import { FANOUT_METRICS, FanoutMetrics } from './fanout-metrics';
 import { Heartbeat } from './heartbeat';
-import { StatementBudget, WORKER_STATEMENT_BUDGET } from './statement-budget';
+import { StatementBudget } from './statement-budget';
 
 /** Chunks published to Kafka per send while streaming an author's followers. */
 const CHUNKS_PER_SEND = 8;
@@ -38,7 +38,8 @@ const CHUNKS_PER_SEND = 8;
 @Injectable()
 export class DeliveryService {
   private readonly policy: FeedPolicy;
-  private readonly budget = new StatementBudget(WORKER_STATEMENT_BUDGET);
+  /** WORKER_STATEMENT_BUDGET rows in flight per worker, shared by every activity and chunk being delivered. */
+  private readonly budget: StatementBudget;
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -52,6 +53,7 @@ export class DeliveryService {
     private readonly activeCache: ActiveReaderCache,
   ) {
     this.policy = cfg.policy;
+    this.budget = new StatementBudget(cfg.tuning.workerStatementBudget);
     metrics.watchBudget?.(this.budget);
   }
 

@@ -1,11 +1,4 @@
 /**
- * Cassandra statements that fanout may have in flight per worker process, shared by every activity and
- * every chunk being delivered at the same moment. Tuning knob (candidate for cfg.tuning): the write ceiling
- * peaks at 256 concurrent inserts on the 2-core reference machine (docs/benchmarks.md).
- */
-export const WORKER_STATEMENT_BUDGET = 256;
-
-/**
  * A counting semaphore over statements in flight. `use(n, op)` waits until `n` permits are free (FIFO, so a
  * large request is not starved by small ones), runs `op`, and gives them back however it ends. A request
  * for more than the whole budget takes the whole budget.
