@@ -23,7 +23,7 @@ export const MAX_BUCKET_WAVE = 8;
  * it to one. Each bucket query asks for the rows still missing plus one, so a bucket holding more
  * than needed proves the page is not the last. The walk stops as soon as `limit` rows are found.
  *
- * Cost: statements ≤ number of buckets between the start and the floor (home: window days + 1; user
+ * Cost: statements ≤ number of buckets between the start and the floor (home: window weeks + 1; user
  * feed: retention / 30 days + 1); sequential round trips ≤ that count and, across a run of empty
  * buckets, about log2 of it. `exhausted` is true only when every bucket down to the floor was read
  * and yielded no row beyond the page; a page that fills exactly at a bucket boundary with older
