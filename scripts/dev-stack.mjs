@@ -5,14 +5,15 @@
 // Ctrl-C stops the apps, then the servers this script started (servers that were already running stay up).
 //
 // Honours PORT (API, default 3000), WORKER_HTTP_PORT (default 9464) and AUTH_JWT_SECRET; without a secret it
-// generates a development one and prints a ready-to-use token for the demo user.
+// uses a development one (generated once, kept in .infra/dev-secret) and prints a ready-to-use token for the
+// demo user; `npm run token -- <user> [--admin]` makes tokens for other users with the same secret.
 
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { status, stop, up } from './infra.mjs';
+import { DEV_SECRET_FILE, devSecret, signToken } from './jwt.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (m) => console.log(`[start] ${m}`);
@@ -36,12 +37,7 @@ function needsBuild() {
   return Math.max(newestMtime(path.join(REPO, 'apps')), newestMtime(path.join(REPO, 'libs'))) > built;
 }
 
-function token(secret, sub, scope) {
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ sub, ...(scope ? { scope } : {}), iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 30 * 86400 });
-  return `${head}.${body}.${crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')}`;
-}
+const token = (secret, sub, scope) => signToken(secret, sub, { admin: scope === 'admin' });
 
 async function waitReady(url, name, deadlineMs) {
   const until = Date.now() + deadlineMs;
@@ -88,7 +84,9 @@ async function main() {
   const port = Number(process.env.PORT || 3000);
   const workerPort = Number(process.env.WORKER_HTTP_PORT || 9464);
   const generated = !process.env.AUTH_JWT_SECRET;
-  const secret = process.env.AUTH_JWT_SECRET || crypto.randomBytes(24).toString('base64url');
+  // Without AUTH_JWT_SECRET: the development secret kept in .infra/dev-secret (made on the first run), so
+  // tokens, including those from `npm run token`, stay valid across restarts.
+  const secret = process.env.AUTH_JWT_SECRET || devSecret();
 
   const before = new Set((await status()).filter((s) => s.answering).map((s) => s.name));
   log('starting Kafka and Cassandra (first run downloads the jars through Maven) ...');
@@ -165,7 +163,8 @@ async function main() {
     API            ${api}/v1            (Swagger UI: ${api}/docs, OpenAPI: ${api}/docs-json)
     health         ${api}/health/ready   worker: http://127.0.0.1:${workerPort}/health/ready
     metrics        ${api}/metrics        worker: http://127.0.0.1:${workerPort}/metrics
-    ${generated ? 'dev secret     ' + secret + '   (generated; set AUTH_JWT_SECRET to choose one)' : 'secret         from AUTH_JWT_SECRET'}
+    ${generated ? 'dev secret     ' + secret + '   (kept in ' + path.relative(REPO, DEV_SECRET_FILE) + '; set AUTH_JWT_SECRET to choose one)' : 'secret         from AUTH_JWT_SECRET'}
+    more tokens    npm run -s token -- <user> [--admin]
     demo token     ${demo}
 
   Try:
