@@ -203,6 +203,50 @@ describe('HTTP edge security', () => {
       expect((await rawRequest(s.api, 'GET', `${stream}?ACCESS_TOKEN=${good}`)).status).toBe(401);
     });
   });
+
+  describe('bodies: JSON in, nothing else (CONTRACT §3)', () => {
+    const bearer = (): Record<string, string> => ({ authorization: `Bearer ${s.token(alice)}` });
+
+    it('marks all notifications for an empty application/json body on /seen and /read ("no body = all")', async () => {
+      for (const mark of ['seen', 'read']) {
+        const r = await rawRequest(s.api, 'POST', `/v1/feeds/notifications/${alice}/${mark}`, { ...bearer(), 'content-type': 'application/json', 'content-length': '0' }, '');
+        expect([mark, r.status, r.body]).toEqual([mark, 204, '']);
+      }
+    });
+
+    it('refuses a __proto__ or constructor.prototype key by name, and merges nothing', async () => {
+      for (const raw of [
+        `{"__proto__":{"admin":true},"actor":"${alice}","type":"post","object":"o"}`,
+        `{"constructor":{"prototype":{"admin":true}},"actor":"${alice}","type":"post","object":"o"}`,
+      ]) {
+        const r = await rawRequest(s.api, 'POST', '/v1/activities', { ...bearer(), 'content-type': 'application/json' }, raw);
+        expect(r.status).toBe(400);
+        expect(JSON.parse(r.body)).toMatchObject({ error: 'VALIDATION_FAILED', message: expect.stringMatching(/__proto__|constructor\.prototype/) });
+      }
+      expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
+    });
+
+    it('answers 415 to a form-encoded, multipart or binary activity instead of accepting it', async () => {
+      for (const [type, body] of [
+        ['application/x-www-form-urlencoded', `actor=${alice}&type=post&object=o`],
+        ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="actor"\r\n\r\n${alice}\r\n--x--\r\n`],
+        ['application/octet-stream', 'actor'],
+      ]) {
+        const r = await rawRequest(s.api, 'POST', '/v1/activities', { ...bearer(), 'content-type': type as string }, body);
+        expect([type, r.status]).toEqual([type, 415]);
+        expect(JSON.parse(r.body)).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE' });
+      }
+    });
+
+    it('still answers 400 naming the problem for broken JSON and an empty body where one is required', async () => {
+      const broken = await rawRequest(s.api, 'POST', '/v1/activities', { ...bearer(), 'content-type': 'application/json' }, '{"actor":');
+      expect(broken.status).toBe(400);
+      expect(JSON.parse(broken.body)).toMatchObject({ error: 'VALIDATION_FAILED', message: 'body is not valid JSON' });
+      const empty = await rawRequest(s.api, 'POST', '/v1/activities', { ...bearer(), 'content-type': 'application/json', 'content-length': '0' }, '');
+      expect(empty.status).toBe(400);
+      expect(JSON.parse(empty.body)).toMatchObject({ error: 'VALIDATION_FAILED' });
+    });
+  });
 });
 
 describe('rate limit on anonymous traffic', () => {

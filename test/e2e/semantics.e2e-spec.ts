@@ -83,6 +83,24 @@ describe('feed semantics users hit (docs/api.md)', () => {
     expect((await page(`/v1/feeds/user/${alice}`, alice)).items.map((a) => a.id)).toEqual([id]);
   });
 
+  it('a post retried with the same foreignId and no published answers with the first one, and the feed shows one entry (REST and Kafka)', async () => {
+    const alice = s.user('retry');
+    const body = { actor: alice, type: 'post', object: 'note:once', foreignId: 'client-retry-1' };
+    const first = await s.call('POST', '/v1/activities', alice, body);
+    expect(first.status).toBe(202);
+    const retry = await s.call('POST', '/v1/activities', alice, body);
+    expect(retry.status).toBe(202);
+    expect(retry.body).toEqual(first.body);
+    // A producer re-sending a record without published (two records, two timestamps) is one activity too.
+    const topic = s.env['KAFKA_TOPIC_ACTIVITIES'] as string;
+    const record = JSON.stringify({ actor: alice, type: 'post', object: 'note:kafka', foreignId: 'producer-retry-1' });
+    await producer.send({ topic, acks: -1, messages: [{ key: alice, value: record, timestamp: String(Date.now() - 2_000) }] });
+    await producer.send({ topic, acks: -1, messages: [{ key: alice, value: record, timestamp: String(Date.now()) }] });
+    await s.quiesce();
+    const objects = (await page(`/v1/feeds/user/${alice}`, alice)).items.map((a) => a.object).sort();
+    expect(objects).toEqual(['note:kafka', 'note:once']);
+  });
+
   it('lists the accounts a user muted (GET /v1/users/:userId/muted), page by page, to that user only', async () => {
     const [me, nosy] = [s.user('muter'), s.user('nosy')];
     const targets = [s.user('loud1'), s.user('loud2'), s.user('loud3')].sort();

@@ -8,6 +8,7 @@ import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
 import { sendError } from './http/error.filter';
+import { installJsonBody } from './http/json-body';
 import { RateLimiter } from './http/rate-limit.guard';
 
 /** docs/api.md §2: bodies over 64 KiB are refused with 413. */
@@ -32,7 +33,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       sendError(res, e);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
+  // bodyParser off: the API's own JSON-only parser (http/json-body.ts) is the only one.
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   const cfg = app.get<AppConfig>(APP_CONFIG);
   // Browsers call the API directly; tokens travel in the Authorization header (no cookies), so
@@ -48,8 +50,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     });
   }
   const fastify = app.getHttpAdapter().getInstance();
-  // An empty or non-JSON body on a JSON route is "no body" for the mark endpoints, and a 400 elsewhere.
-  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body === '' ? undefined : body));
+  installJsonBody(fastify);
   registerHttpMetrics(fastify, app.get(MetricsService));
   // Every request is rate limited: this hook charges the ones no guard will see (see RateLimiter).
   const limiter = app.get(RateLimiter);

@@ -12,7 +12,7 @@ export class ActivitiesController {
 
   @EventPattern(FANOUT_PATTERNS.activities)
   async onActivity(@Payload() cmd: ActivityCommand, @Ctx() ctx: RecordContext): Promise<void> {
-    if (cmd.kind === 'create') await this.fanout.ingest(cmd.activity, cmd.acceptedMs, ctx.getHeartbeat());
+    if (cmd.kind === 'create') await this.fanout.ingest(cmd.activity, cmd.acceptedMs, ctx.getHeartbeat(), cmd.byForeignId);
     else await this.fanout.remove(cmd.id, cmd.actor, cmd.atMs, ctx.getHeartbeat());
   }
 }

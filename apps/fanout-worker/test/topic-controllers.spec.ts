@@ -71,9 +71,12 @@ it('consumes exactly the configured topics', () => {
 it('hands a create on the activities topic to FanoutService.ingest, a delete to remove', async () => {
   await deliver(T.activities, { actor: 'alice', type: 'post', object: 'note:1', foreignId: 'p1', published: toIso(NOW) });
   await deliver(T.activities, { op: 'delete', id: 'some-id', actor: 'alice' });
+  // No published, a foreignId: identified by (actor, foreignId) alone, so ingest takes the first acceptance's identity.
+  await deliver(T.activities, { actor: 'alice', type: 'post', object: 'note:2', foreignId: 'p2' });
   expect(calls).toEqual([
-    ['ingest', expect.objectContaining({ actor: 'alice', type: 'post', object: 'note:1', foreignId: 'p1', published: toIso(NOW) }), NOW],
+    ['ingest', expect.objectContaining({ actor: 'alice', type: 'post', object: 'note:1', foreignId: 'p1', published: toIso(NOW) }), NOW, false],
     ['remove', 'some-id', 'alice', NOW],
+    ['ingest', expect.objectContaining({ actor: 'alice', object: 'note:2', foreignId: 'p2' }), NOW, true],
   ]);
 });
 

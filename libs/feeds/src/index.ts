@@ -13,3 +13,4 @@ export * from './commands/access';
 export * from './commands/commands.service';
 export * from './read';
 export * from './read.module';
+export * from './foreign-identity';

@@ -124,6 +124,18 @@ export interface DeleteMarkerStore {
   writtenSince(fromMs: number, nowMs: number, limit: number): Promise<{ markers: RecentDelete[]; complete: boolean }>;
 }
 
+/** The id and `published` an activity identified by (actor, foreignId) alone was first accepted with. */
+export interface ForeignIdentity {
+  readonly id: string;
+  readonly publishedMs: number;
+}
+
+/** CONTRACT v1.1 §1: the first acceptance of an (actor, foreignId) without `published` fixes its identity. */
+export interface ForeignIdStore {
+  /** Records `wanted` for the pair unless one is recorded; returns the recorded one (first claim wins). */
+  claim(actor: UserId, foreignId: string, wanted: ForeignIdentity, ttlSeconds: number): Promise<ForeignIdentity>;
+}
+
 export interface ReaderState {
   readonly lastReadMs: number | null;
   readonly homeFloorMs: number | null;
@@ -179,6 +191,7 @@ export const GRAPH_STORE = Symbol('GRAPH_STORE');
 export const READER_STATE_STORE = Symbol('READER_STATE_STORE');
 export const NOTIFICATION_STORE = Symbol('NOTIFICATION_STORE');
 export const DELETE_MARKER_STORE = Symbol('DELETE_MARKER_STORE');
+export const FOREIGN_ID_STORE = Symbol('FOREIGN_ID_STORE');
 export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
 
 /** One slice of a large fanout, published to the internal fanout topic so every worker shares it. */

@@ -3,6 +3,7 @@ import { Activity, FeedPolicy, newActivityId, UserId } from '@app/domain';
 import {
   InMemoryActivityStore,
   InMemoryDeleteMarkerStore,
+  InMemoryForeignIdStore,
   InMemoryGraphStore,
   InMemoryNotificationStore,
   InMemoryReaderStateStore,
@@ -64,7 +65,7 @@ function setup(env: Record<string, string> = {}) {
   const chunks = new RecordingChunkPublisher();
   let budget: BudgetGauge | null = null;
   const metrics: FanoutMetrics = { ...NOOP_FANOUT_METRICS, watchBudget: (b) => (budget = b) };
-  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications: new InMemoryNotificationStore(), deletes: new InMemoryDeleteMarkerStore(), chunks, live, metrics });
+  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications: new InMemoryNotificationStore(), deletes: new InMemoryDeleteMarkerStore(), foreignIds: new InMemoryForeignIdStore(), chunks, live, metrics });
   const users = async (prefix: string, n: number): Promise<UserId[]> => {
     const out = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
     for (const u of out) await readers.setLastRead(u, Date.now() - 3_600_000);

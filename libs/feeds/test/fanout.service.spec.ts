@@ -2,6 +2,7 @@ import { loadAppConfig } from '@app/config';
 import { Activity, DAY_MS, DomainError, newActivityId, UserId } from '@app/domain';
 import {
   InMemoryDeleteMarkerStore,
+  InMemoryForeignIdStore,
   InMemoryActivityStore,
   InMemoryGraphStore,
   InMemoryNotificationStore,
@@ -35,7 +36,7 @@ function setup() {
   const chunks = new RecordingChunkPublisher();
   const live = new RecordingLivePublisher();
   const deletes = new InMemoryDeleteMarkerStore();
-  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications, deletes, chunks, live, metrics: NOOP_FANOUT_METRICS });
+  const svc = createWritePath(cfg, { activities, timelines, graph, readers, notifications, deletes, foreignIds: new InMemoryForeignIdStore(), chunks, live, metrics: NOOP_FANOUT_METRICS });
   let beats = 0;
   const heartbeat = async (): Promise<void> => {
     beats++;

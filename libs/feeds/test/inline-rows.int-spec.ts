@@ -118,3 +118,33 @@ describe('home pages from rows that carry their activity', () => {
     expect((await api.reader.homeFeed(bob, 25)).items.map((x) => x.id)).toEqual([a.id]);
   });
 });
+
+describe('an activity identified by (actor, foreignId) alone (CONTRACT v1.1 §1)', () => {
+  it('a REST retry without published answers with the first acceptance: same id and published, also under concurrency', async () => {
+    const api = await apiInstance();
+    const alice = u('fid_rest');
+    const caller = { sub: alice, admin: false };
+    const input = { actor: alice, type: 'post', object: 'note:retry', foreignId: 'client-42' };
+    const first = await api.commands.accept(caller, input);
+    await new Promise((r) => setImmediate(r));
+    const retry = await api.commands.accept(caller, { ...input });
+    expect(retry).toEqual(first);
+    const racing = await Promise.all(Array.from({ length: 6 }, () => api.commands.accept(caller, { ...input, foreignId: 'client-43' })));
+    expect(new Set(racing.map((a) => a.id)).size).toBe(1);
+    expect(new Set(racing.map((a) => a.published)).size).toBe(1);
+    // The same foreignId of another actor is another activity.
+    const bob = u('fid_rest_bob');
+    expect((await api.commands.accept({ sub: bob, admin: false }, { ...input, actor: bob })).id).not.toBe(first.id);
+  });
+
+  it("a producer's re-sent Kafka record without published lands on the first one's rows: one feed entry", async () => {
+    const alice = u('fid_kafka');
+    const base = { actor: alice, type: 'post', object: 'note:k', foreignId: 'prod-7' };
+    const a1 = { ...base, id: newActivityId(Date.now() - 5_000), published: toIso(Date.now() - 5_000) };
+    const a2 = { ...base, id: newActivityId(Date.now() - 1_000), published: toIso(Date.now() - 1_000) };
+    await worker().ingest(a1, Date.now() - 5_000, noBeat, true);
+    await worker().ingest(a2, Date.now(), noBeat, true);
+    const api = await apiInstance();
+    expect((await api.reader.userFeed(alice, 10)).items.map((x) => [x.id, x.published])).toEqual([[a1.id, a1.published]]);
+  });
+});

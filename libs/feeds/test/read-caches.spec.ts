@@ -1,6 +1,6 @@
 import { loadAppConfig } from '@app/config';
 import { Activity, HOME_LAYOUT_VERSION } from '@app/domain';
-import { InMemoryActivityStore, InMemoryDeleteMarkerStore, InMemoryGraphStore, InMemoryReaderStateStore, InMemoryTimelineStore } from '@app/testing';
+import { InMemoryActivityStore, InMemoryDeleteMarkerStore, InMemoryForeignIdStore, InMemoryGraphStore, InMemoryReaderStateStore, InMemoryTimelineStore } from '@app/testing';
 import { createReadPath } from '../src/read/read-path';
 import { PulledFeeds } from '../src/read/pulled-feeds';
 import { ReaderContexts } from '../src/read/reader-contexts';
@@ -186,6 +186,7 @@ describe('a home page with a cached reader context', () => {
       graph: new InMemoryGraphStore(),
       readers: new InMemoryReaderStateStore(),
       deletes: new InMemoryDeleteMarkerStore(),
+      foreignIds: new InMemoryForeignIdStore(),
       events: { publishActivity: async () => undefined, publishDelete: async () => undefined, publishGraphChange: async () => undefined },
     };
     // An active reader, last read two hours ago, whose home is in the current layout.

@@ -1,5 +1,5 @@
 import { Activity, DomainError, FeedPolicy, GraphChange, MAX_FUTURE_SKEW_MS, parseRfc3339, recordIdentity } from '@app/domain';
-import { acceptActivity, FanoutChunk, LiveEvent } from '@app/feeds';
+import { acceptActivity, FanoutChunk, identifiedByForeignId, LiveEvent } from '@app/feeds';
 import { ActivityRecordDto, DeleteRecordDto, GraphRecordDto, validateInput } from '@app/wire';
 
 /** Why a record was dead-lettered; the `error-code` header. */
@@ -22,7 +22,8 @@ export interface RecordMeta {
 }
 
 export type ActivityCommand =
-  | { readonly kind: 'create'; readonly activity: Activity; readonly acceptedMs: number }
+  /** `byForeignId`: identified by (actor, foreignId) alone (no `published`, no `id`): the worker takes the first acceptance's identity. */
+  | { readonly kind: 'create'; readonly activity: Activity; readonly acceptedMs: number; readonly byForeignId: boolean }
   | { readonly kind: 'delete'; readonly id: string; readonly actor: string; readonly atMs: number };
 
 function parseJson(value: Buffer | null, meta: RecordMeta): unknown {
@@ -81,7 +82,7 @@ export function parseActivityRecord(value: Buffer | null, meta: RecordMeta, poli
     });
     // acceptedMs times the stored rows (write timestamps): a record timestamp far ahead would make them outlive a
     // later delete. `published` is checked above; the accept time is capped at the same skew rather than refused.
-    return { kind: 'create', activity, acceptedMs: Math.min(meta.timestampMs, meta.nowMs + MAX_FUTURE_SKEW_MS) };
+    return { kind: 'create', activity, acceptedMs: Math.min(meta.timestampMs, meta.nowMs + MAX_FUTURE_SKEW_MS), byForeignId: identifiedByForeignId(dto) };
   } catch (e) {
     if (e instanceof DomainError) throw new PoisonRecordError('INVALID_RECORD', e.message);
     throw e;

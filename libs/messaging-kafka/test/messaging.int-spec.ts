@@ -64,7 +64,8 @@ it('publishes activities, deletes and graph changes in the contract format', asy
   const acts = got.filter((g) => g.topic === cfg.kafka.topics.activities);
   expect(acts.map((a) => a.key)).toEqual([actor, actor]);
   const [create, del] = acts.map((a) => parseActivityRecord(a.value, a.meta, cfg.policy));
-  expect(create).toEqual({ kind: 'create', activity, acceptedMs });
+  // The API's records always carry `published`: the worker never re-identifies them by foreignId.
+  expect(create).toEqual({ kind: 'create', activity, acceptedMs, byForeignId: false });
   expect(del).toEqual({ kind: 'delete', id: activity.id, actor, atMs: acceptedMs + 500 });
   const graph = got.find((g) => g.topic === cfg.kafka.topics.follows);
   expect(graph?.key).toBe(actor);

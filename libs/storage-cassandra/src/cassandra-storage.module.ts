@@ -1,10 +1,11 @@
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@app/config';
-import { ACTIVITY_STORE, DELETE_MARKER_STORE, GRAPH_STORE, NOTIFICATION_STORE, READER_STATE_STORE, TIMELINE_STORE } from '@app/feeds';
+import { ACTIVITY_STORE, DELETE_MARKER_STORE, FOREIGN_ID_STORE, GRAPH_STORE, NOTIFICATION_STORE, READER_STATE_STORE, TIMELINE_STORE } from '@app/feeds';
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Client } from 'cassandra-driver';
 import { connectCassandra } from './bootstrap';
 import { CassandraActivityStore } from './cassandra-activity.store';
 import { CassandraDeleteMarkerStore } from './cassandra-delete-marker.store';
+import { CassandraForeignIdStore } from './cassandra-foreign-id.store';
 import { CassandraGraphStore } from './cassandra-graph.store';
 import { CassandraHealth } from './cassandra-health';
 import { CassandraNotificationStore } from './cassandra-notification.store';
@@ -52,9 +53,10 @@ export class CassandraStorageModule implements OnApplicationShutdown {
         store(READER_STATE_STORE, (c) => new CassandraReaderStateStore(c)),
         store(NOTIFICATION_STORE, (c) => new CassandraNotificationStore(c)),
         store(DELETE_MARKER_STORE, (c) => new CassandraDeleteMarkerStore(c)),
+        store(FOREIGN_ID_STORE, (c) => new CassandraForeignIdStore(c)),
         CassandraHealth,
       ],
-      exports: [CASSANDRA_CLIENT, ACTIVITY_STORE, TIMELINE_STORE, GRAPH_STORE, READER_STATE_STORE, NOTIFICATION_STORE, DELETE_MARKER_STORE, CassandraHealth],
+      exports: [CASSANDRA_CLIENT, ACTIVITY_STORE, TIMELINE_STORE, GRAPH_STORE, READER_STATE_STORE, NOTIFICATION_STORE, DELETE_MARKER_STORE, FOREIGN_ID_STORE, CassandraHealth],
     };
   }
 

@@ -1,9 +1,10 @@
 import { AppConfig } from '@app/config';
-import { ActivityStore, DeleteMarkerStore, GraphStore, NotificationStore, ReaderStateStore, TimelineStore } from '@app/feeds';
+import { ActivityStore, DeleteMarkerStore, ForeignIdStore, GraphStore, NotificationStore, ReaderStateStore, TimelineStore } from '@app/feeds';
 import { Client } from 'cassandra-driver';
 import { classifyingClient } from './errors';
 import { CassandraActivityStore } from './cassandra-activity.store';
 import { CassandraDeleteMarkerStore } from './cassandra-delete-marker.store';
+import { CassandraForeignIdStore } from './cassandra-foreign-id.store';
 import { CassandraGraphStore } from './cassandra-graph.store';
 import { CassandraNotificationStore } from './cassandra-notification.store';
 import { CassandraReaderStateStore } from './cassandra-reader-state.store';
@@ -16,6 +17,7 @@ export interface CassandraStores {
   readonly readers: ReaderStateStore;
   readonly notifications: NotificationStore;
   readonly deletes: DeleteMarkerStore;
+  readonly foreignIds: ForeignIdStore;
 }
 
 /**
@@ -32,5 +34,6 @@ export function createCassandraStores(raw: Client, _cfg?: Pick<AppConfig, 'cassa
     readers: new CassandraReaderStateStore(client),
     notifications: new CassandraNotificationStore(client),
     deletes: new CassandraDeleteMarkerStore(client),
+    foreignIds: new CassandraForeignIdStore(client),
   };
 }

@@ -4,7 +4,18 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { ActivityInputDto } from '@app/wire';
 import { acceptActivity } from '../intake';
 import { isTransientError } from '../transient';
-import { ActivityStore, DELETE_MARKER_STORE, DeleteMarkerStore, EVENT_PUBLISHER, EventPublisher, GRAPH_STORE, GraphStore } from '../ports';
+import { identifiedByForeignId, withFirstIdentity } from '../foreign-identity';
+import {
+  ActivityStore,
+  DELETE_MARKER_STORE,
+  DeleteMarkerStore,
+  EVENT_PUBLISHER,
+  EventPublisher,
+  FOREIGN_ID_STORE,
+  ForeignIdStore,
+  GRAPH_STORE,
+  GraphStore,
+} from '../ports';
 import { READ_ACTIVITY_STORE } from '../read/activity-cache';
 import { CursorCodec } from '../read/cursor';
 import { ReaderContexts } from '../read/reader-contexts';
@@ -31,6 +42,7 @@ export class CommandsService {
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     @Inject(EVENT_PUBLISHER) private readonly events: EventPublisher,
     @Inject(DELETE_MARKER_STORE) private readonly markers: DeleteMarkerStore,
+    @Inject(FOREIGN_ID_STORE) private readonly foreignIds: ForeignIdStore,
     private readonly contexts: ReaderContexts,
     private readonly recentDeletes: RecentDeletes,
   ) {
@@ -50,7 +62,13 @@ export class CommandsService {
   async accept(caller: Caller, input: ActivityInputDto): Promise<Activity> {
     assertActsFor(caller, input.actor);
     const now = Date.now();
-    const activity = acceptActivity(input, { nowMs: now, defaultPublishedMs: now, policy: this.policy });
+    let activity = acceptActivity(input, { nowMs: now, defaultPublishedMs: now, policy: this.policy });
+    if (identifiedByForeignId(input)) {
+      // A retry answers with the first acceptance (CONTRACT v1.1 §1); claiming needs Cassandra (else 503).
+      activity = await withFirstIdentity(this.foreignIds, activity, this.policy.retentionDays * 86_400);
+      const first = await this.activities.get(activity.id);
+      if (first?.activity?.actor === activity.actor) activity = first.activity;
+    }
     try {
       await this.activities.put(activity, now, ttlSecondsUntil(Date.parse(activity.published), this.policy.retentionDays, now));
     } catch (e) {

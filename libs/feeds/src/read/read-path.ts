@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import { CommandsService } from '../commands/commands.service';
 import { HomeMaterializer } from '../home/home-materializer';
-import { ActivityStore, DeleteMarkerStore, EventPublisher, GraphStore, ReaderStateStore, TimelineStore } from '../ports';
+import { ActivityStore, DeleteMarkerStore, EventPublisher, ForeignIdStore, GraphStore, ReaderStateStore, TimelineStore } from '../ports';
 import { CursorCodec } from './cursor';
 import { FeedReaderService } from './feed-reader.service';
 import { PulledFeeds } from './pulled-feeds';
@@ -15,6 +15,7 @@ export interface ReadPorts {
   readonly graph: GraphStore;
   readonly readers: ReaderStateStore;
   readonly deletes: DeleteMarkerStore;
+  readonly foreignIds: ForeignIdStore;
   readonly events: EventPublisher;
 }
 
@@ -32,6 +33,6 @@ export function createReadPath(cfg: AppConfig, p: ReadPorts, cursors: CursorCode
   const recentDeletes = new RecentDeletes(cfg, p.deletes);
   const returning = new ReturningReaders(cfg, p.readers, new HomeMaterializer(cfg, p.timelines));
   const reader = new FeedReaderService(cfg, cursors, p.activities, p.timelines, contexts, new PulledFeeds(cfg, p.timelines), recentDeletes, returning);
-  const commands = new CommandsService(cfg, cursors, p.activities, p.graph, p.events, p.deletes, contexts, recentDeletes);
+  const commands = new CommandsService(cfg, cursors, p.activities, p.graph, p.events, p.deletes, p.foreignIds, contexts, recentDeletes);
   return { reader, commands, contexts, recentDeletes };
 }

@@ -7,6 +7,8 @@ import {
   DELETE_MARKER_STORE,
   DeleteMarkerStore,
   FeedRef,
+  FOREIGN_ID_STORE,
+  ForeignIdStore,
   LIVE_PUBLISHER,
   LivePublisher,
   NOTIFICATION_STORE,
@@ -14,6 +16,7 @@ import {
   TIMELINE_STORE,
   TimelineStore,
 } from '../ports';
+import { withFirstIdentity } from '../foreign-identity';
 import { DeliveryService } from './delivery.service';
 import { Heartbeat } from './heartbeat';
 import { PromotionService } from './promotion.service';
@@ -39,6 +42,7 @@ export class ActivityWriteService {
     @Inject(NOTIFICATION_STORE) private readonly notifications: NotificationStore,
     @Inject(LIVE_PUBLISHER) private readonly live: LivePublisher,
     @Inject(DELETE_MARKER_STORE) private readonly markers: DeleteMarkerStore,
+    @Inject(FOREIGN_ID_STORE) private readonly foreignIds: ForeignIdStore,
     private readonly promotion: PromotionService,
     private readonly delivery: DeliveryService,
   ) {
@@ -50,7 +54,9 @@ export class ActivityWriteService {
    * A new activity: store it, add it to the author's feed and own home, notify `to`, then deliver to
    * followers (or, for a pulled author, announce it to live readers only).
    */
-  async ingest(activity: Activity, acceptedMs: number, heartbeat: Heartbeat): Promise<'stored' | 'deleted'> {
+  async ingest(given: Activity, acceptedMs: number, heartbeat: Heartbeat, byForeignId = false): Promise<'stored' | 'deleted'> {
+    // Identified by (actor, foreignId) alone: a producer's re-send takes the first acceptance's id and time.
+    const activity = byForeignId ? await withFirstIdentity(this.foreignIds, given, this.policy.retentionDays * 86_400) : given;
     const existing = await this.activities.get(activity.id);
     // A redelivered create must not resurrect a delete; only the actor's own delete counts (a marker by
     // anyone else, e.g. a delete record for an id not yet stored, never hides this activity).

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { Activity, GraphChange, UserId } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
-import { ActivityStore, DeleteMarkerStore, FanoutChunk, FanoutChunkPublisher, GraphStore, LivePublisher, NotificationStore, ReaderStateStore, TimelineStore } from '../ports';
+import { ActivityStore, DeleteMarkerStore, FanoutChunk, ForeignIdStore, FanoutChunkPublisher, GraphStore, LivePublisher, NotificationStore, ReaderStateStore, TimelineStore } from '../ports';
 import { ActiveReaderCache } from './active-reader-cache';
 import { ActivityWriteService } from './activity-write.service';
 import { DeliveryService } from './delivery.service';
@@ -23,8 +23,8 @@ export class FanoutService {
     private readonly graphChanges: GraphChangeService,
   ) {}
 
-  ingest(activity: Activity, acceptedMs: number, heartbeat: Heartbeat): Promise<'stored' | 'deleted'> {
-    return this.activities.ingest(activity, acceptedMs, heartbeat);
+  ingest(activity: Activity, acceptedMs: number, heartbeat: Heartbeat, byForeignId = false): Promise<'stored' | 'deleted'> {
+    return this.activities.ingest(activity, acceptedMs, heartbeat, byForeignId);
   }
 
   remove(id: string, actor: UserId, atMs: number, heartbeat: Heartbeat): Promise<void> {
@@ -47,6 +47,7 @@ export interface WritePorts {
   readonly readers: ReaderStateStore;
   readonly notifications: NotificationStore;
   readonly deletes: DeleteMarkerStore;
+  readonly foreignIds: ForeignIdStore;
   readonly chunks: FanoutChunkPublisher;
   readonly live: LivePublisher;
   readonly metrics: FanoutMetrics;
@@ -58,7 +59,7 @@ export function createWritePath(cfg: AppConfig, p: WritePorts): FanoutService {
   const delivery = new DeliveryService(cfg, p.activities, p.timelines, p.graph, p.readers, p.chunks, p.live, p.metrics, new ActiveReaderCache(cfg));
   const homes = new HomeMaterializer(cfg, p.timelines);
   return new FanoutService(
-    new ActivityWriteService(cfg, p.activities, p.timelines, p.notifications, p.live, p.deletes, promotion, delivery),
+    new ActivityWriteService(cfg, p.activities, p.timelines, p.notifications, p.live, p.deletes, p.foreignIds, promotion, delivery),
     delivery,
     new GraphChangeService(cfg, p.graph, p.readers, p.live, promotion, homes),
   );
