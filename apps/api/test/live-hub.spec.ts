@@ -27,12 +27,16 @@ function hub(opts: { streamsPerUser?: number } = {}) {
   };
   const deleted = new Set<string>();
   const deletes = { add: (id: string) => deleted.add(id), has: (id: string) => deleted.has(id) };
+  // The hub reads mutes and pulled authors through the reader contexts.
+  const contexts = {
+    invalidate: () => undefined,
+    get: async () => ({ muted: await graph.mutedBy(), pulled: await graph.pulledFollows() }),
+  };
   const h = new LiveHub(
     { subscribe: (l: (e: LiveEvent) => void) => ((emit = l), () => undefined) },
-    graph as never,
     { groupOf: () => Promise.resolve(null) } as never,
     { invalidate: () => undefined } as never,
-    { invalidate: () => undefined } as never,
+    contexts as never,
     deletes as never,
     { streamsPerUser: opts.streamsPerUser ?? 5 } as never,
     { registry: new Registry() } as never,

@@ -5,8 +5,6 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import {
   CachedActivityStore,
-  GRAPH_STORE,
-  GraphStore,
   LIVE_EVENT_SOURCE,
   LiveEvent,
   LiveEventSource,
@@ -28,8 +26,8 @@ export interface LiveConnection {
 
 interface ConnState {
   readonly conn: LiveConnection;
-  muted: Set<UserId>;
-  pulled: Set<UserId>;
+  muted: ReadonlySet<UserId>;
+  pulled: ReadonlySet<UserId>;
   refreshedAt: number;
   /** Events for this connection not yet delivered, in arrival order (one drain loop at a time). */
   readonly queue: LiveEvent[];
@@ -73,7 +71,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(LIVE_EVENT_SOURCE) private readonly source: LiveEventSource,
-    @Inject(GRAPH_STORE) private readonly graph: GraphStore,
     private readonly notifications: NotificationReaderService,
     @Inject(READ_ACTIVITY_STORE) private readonly activityCache: CachedActivityStore,
     private readonly contexts: ReaderContexts,
@@ -204,10 +201,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** The reader's mutes and pulled authors, from the same cached context the feed pages use. */
   private async refresh(s: ConnState): Promise<void> {
-    const [muted, pulled] = await Promise.all([this.graph.mutedBy(s.conn.user), this.graph.pulledFollows(s.conn.user)]);
-    s.muted = muted;
-    s.pulled = new Set(pulled);
+    const ctx = await this.contexts.get(s.conn.user);
+    s.muted = ctx.muted;
+    s.pulled = new Set(ctx.pulled);
     s.refreshedAt = Date.now();
   }
 
