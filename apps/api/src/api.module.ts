@@ -4,12 +4,14 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig, AppConfigModule, requireJwtSecret } from '@app/config';
 import { ReadModule } from '@app/feeds';
-import { KafkaHealth, KafkaMessagingModule } from '@app/messaging-kafka';
+import { ConsumerLagReader, KafkaHealth, KafkaMessaging, KafkaMessagingModule } from '@app/messaging-kafka';
 import { ObservabilityModule, ReadinessCheck } from '@app/observability';
 import { CassandraHealth, CassandraStorageModule } from '@app/storage-cassandra';
 import { ActivitiesController } from './controllers/activities.controller';
+import { DevTokensController, DevTokensEnabled, DevTokensGate } from './controllers/dev-tokens.controller';
 import { FeedsController } from './controllers/feeds.controller';
 import { GraphController } from './controllers/graph.controller';
+import { OpsController } from './controllers/ops.controller';
 import { AuthGuard } from './http/auth';
 import { ErrorFilter } from './http/error.filter';
 import { WireValidationPipe } from './http/validation.pipe';
@@ -43,9 +45,20 @@ import { LiveHub } from './live/live-hub';
     }),
     ReadModule,
   ],
-  controllers: [ActivitiesController, GraphController, FeedsController],
+  controllers: [ActivitiesController, GraphController, FeedsController, OpsController, DevTokensController],
   providers: [
     LiveHub,
+    DevTokensEnabled,
+    DevTokensGate,
+    // The ops overview's lag: the workers' group on the topics they consume, on the fail-fast client.
+    {
+      provide: ConsumerLagReader,
+      inject: [KafkaMessaging, APP_CONFIG],
+      useFactory: (m: KafkaMessaging, cfg: AppConfig) => {
+        const t = cfg.kafka.topics;
+        return new ConsumerLagReader(m.fastKafka, cfg.kafka.groupId, [t.activities, t.follows, t.fanout], 2_000);
+      },
+    },
     RateLimiter,
     AuthGuard,
     // Order matters: AuthGuard decides the caller, RateLimitGuard charges it (unless the edge hook did).

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { configFromEnv, requireJwtSecret } from '@app/config';
+import { configFromEnv, requireJwtSecret, requireSafeDevTokens } from '@app/config';
 
 /**
  * Validates the environment before the app module is even loaded, so that a bad variable stops the
@@ -8,6 +8,7 @@ import { configFromEnv, requireJwtSecret } from '@app/config';
 async function main(): Promise<void> {
   const cfg = configFromEnv();
   requireJwtSecret(cfg);
+  requireSafeDevTokens(cfg);
   const { createApiApp } = await import('./api.app');
   const app = await createApiApp();
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, close the stores and

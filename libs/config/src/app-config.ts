@@ -6,6 +6,12 @@ export interface AppConfig {
   readonly workerHttpPort: number;
   readonly jwtSecret: string | undefined;
   readonly logLevel: string;
+  readonly logFormat: 'json' | 'pretty';
+  /** POST /dev/tokens is served (never with NODE_ENV=production; see requireSafeDevTokens). */
+  readonly devTokens: boolean;
+  readonly production: boolean;
+  /** Worker metrics endpoints scraped by GET /v1/ops/overview. */
+  readonly opsWorkerMetricsUrls: string[];
   readonly rateLimitPerMinute: number;
   readonly followLimit: number;
   readonly streamsPerUser: number;
@@ -59,13 +65,24 @@ function replicationOf(spec: string): Record<string, string | number> {
   return { class: 'NetworkTopologyStrategy', ...dcs };
 }
 
+/** Logging, development tokens and the ops overview's scrape targets. */
+function developmentAndOps(env: Env): Pick<AppConfig, 'logLevel' | 'logFormat' | 'devTokens' | 'production' | 'opsWorkerMetricsUrls'> {
+  return {
+    logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+    devTokens: env.DEV_TOKENS,
+    production: env.NODE_ENV === 'production',
+    opsWorkerMetricsUrls: env.OPS_WORKER_METRICS_URLS ? list(env.OPS_WORKER_METRICS_URLS) : [`http://127.0.0.1:${env.WORKER_HTTP_PORT}/metrics`],
+  };
+}
+
 /** Flat env → the typed, nested object both apps inject. */
 export function toAppConfig(env: Env): AppConfig {
   return {
     port: env.PORT,
     workerHttpPort: env.WORKER_HTTP_PORT,
     jwtSecret: env.AUTH_JWT_SECRET,
-    logLevel: env.LOG_LEVEL,
+    ...developmentAndOps(env),
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     followLimit: env.FOLLOW_LIMIT,
     streamsPerUser: env.STREAMS_PER_USER,
@@ -133,6 +150,13 @@ export function configFromEnv(): AppConfig {
 export function requireJwtSecret(cfg: AppConfig): string {
   if (!cfg.jwtSecret) throw new Error('Invalid configuration:\n  AUTH_JWT_SECRET is required by the API (HS256 secret, at least 16 characters)');
   return cfg.jwtSecret;
+}
+
+/** DEV_TOKENS mints admin tokens for anyone: the API refuses to start with it in production. */
+export function requireSafeDevTokens(cfg: AppConfig): void {
+  if (cfg.devTokens && cfg.production) {
+    throw new Error('Invalid configuration:\n  DEV_TOKENS=true is refused when NODE_ENV=production (POST /dev/tokens would mint tokens for anyone)');
+  }
 }
 
 /** For scripts and tests: the config from process.env plus overrides (validated on every call). */

@@ -90,6 +90,19 @@ export class Env {
   @IsString() @Matches(/^(\*|none|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)?$/, { message: 'CORS_ORIGINS must be *, none, or origins like https://app.example.com separated by commas' })
   CORS_ORIGINS: string = '*';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
+  /** `json`: one JSON line per event (production); `pretty`: short coloured lines, successful requests only at debug. */
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' }) LOG_FORMAT: string = 'json';
+  /** Only `production` changes anything: DEV_TOKENS is then refused. */
+  @IsOptional() @IsString() NODE_ENV?: string;
+  /** API: serve POST /dev/tokens (mints tokens for anyone, admin included). Development only. */
+  // From the raw text, not the implicitly converted value (which makes any non-empty string true): only
+  // true/false/1/0 are accepted, so a typo such as DEV_TOKENS=no stops the process instead of enabling it.
+  @Transform(({ obj }: { obj: Record<string, unknown> }) => (obj['DEV_TOKENS'] === undefined ? false : toBool({ value: obj['DEV_TOKENS'] })))
+  @IsBoolean({ message: 'DEV_TOKENS must be true, false, 1 or 0' })
+  DEV_TOKENS: boolean = false;
+  /** API: the worker /metrics URLs GET /v1/ops/overview scrapes; unset = the local worker on WORKER_HTTP_PORT. */
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, { message: 'OPS_WORKER_METRICS_URLS must be http(s):// URLs separated by commas' })
+  OPS_WORKER_METRICS_URLS?: string;
 }
 
 /** Variables whose values never appear in an error message. */

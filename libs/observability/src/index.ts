@@ -24,3 +24,5 @@ export * from './http-metrics';
 export * from './logger';
 export * from './observability.module';
 export * from './public';
+export * from './prom-text';
+export * from './prom-scrape';

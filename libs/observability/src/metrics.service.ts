@@ -76,6 +76,11 @@ export class MetricsService {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
   }
 
+  /** One metric of this process in the text format ('' if it does not exist). */
+  async renderMetric(name: string): Promise<string> {
+    return this.registry.getSingleMetric(name) ? this.registry.getSingleMetricAsString(name) : '';
+  }
+
   /** Prometheus text exposition format. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

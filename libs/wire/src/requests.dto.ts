@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { ID_PATTERN } from '@app/domain';
 
 const ID_MSG = 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ -';
@@ -61,4 +61,25 @@ export class MarkGroupsBody {
   @ApiPropertyOptional({ type: [String], maxItems: 1000, description: 'group ids; omit the body to mark every group' })
   @Optional() @IsArray({ message: 'groups must be an array of group id strings' }) @ArrayMaxSize(1000) @IsString({ each: true, message: 'groups must be an array of group id strings' })
   groups?: string[];
+}
+
+/** docs/api.md §2.10: `POST /dev/tokens` token lifetimes, in seconds. */
+export const DEV_TOKEN_TTL = { min: 60, max: 86_400, default: 3_600 } as const;
+
+/** `POST /dev/tokens` (development only): the token asks for exactly these claims, nothing more. */
+export class DevTokenBody {
+  @idProperty('demo')
+  @IsString() @Matches(ID_PATTERN, { message: `sub ${ID_MSG}` })
+  sub!: string;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'adds scope "admin" (may act for any user)' })
+  @Optional() @IsBoolean({ message: 'admin must be true or false' })
+  admin?: boolean;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: DEV_TOKEN_TTL.min, maximum: DEV_TOKEN_TTL.max, default: DEV_TOKEN_TTL.default })
+  @Optional()
+  @IsInt({ message: `ttlSeconds must be an integer from ${DEV_TOKEN_TTL.min} to ${DEV_TOKEN_TTL.max}` })
+  @Min(DEV_TOKEN_TTL.min, { message: `ttlSeconds must be an integer from ${DEV_TOKEN_TTL.min} to ${DEV_TOKEN_TTL.max}` })
+  @Max(DEV_TOKEN_TTL.max, { message: `ttlSeconds must be an integer from ${DEV_TOKEN_TTL.min} to ${DEV_TOKEN_TTL.max}` })
+  ttlSeconds?: number;
 }

@@ -1,9 +1,9 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { DomainError } from '@app/domain';
-import { ActivityInputDto, ActivityParams, MarkGroupsBody, PageQuery, UserParams, UserTargetParams, validateInput } from '@app/wire';
+import { ActivityInputDto, ActivityParams, DevTokenBody, MarkGroupsBody, PageQuery, UserParams, UserTargetParams, validateInput } from '@app/wire';
 
 /** The request DTOs this pipe validates (anything else, e.g. the caller or the raw request, passes as is). */
-const WIRE: ReadonlySet<unknown> = new Set([ActivityInputDto, ActivityParams, MarkGroupsBody, PageQuery, UserParams, UserTargetParams]);
+const WIRE: ReadonlySet<unknown> = new Set([ActivityInputDto, ActivityParams, DevTokenBody, MarkGroupsBody, PageQuery, UserParams, UserTargetParams]);
 /** Bodies for which "no body" means "all" (docs/api.md §2: mark seen/read). */
 const OPTIONAL_BODIES: ReadonlySet<unknown> = new Set([MarkGroupsBody]);
 
