@@ -99,7 +99,18 @@ async function main() {
     if (b.status !== 0) throw new Error('build failed');
   }
 
-  const env = { ...process.env, AUTH_JWT_SECRET: secret, PORT: String(port), WORKER_HTTP_PORT: String(workerPort), MIGRATE_ON_START: 'true' };
+  // Development only: readable logs (pino-pretty, successful requests at debug) and POST /dev/tokens, which
+  // the console uses to mint its token. LOG_FORMAT=json in the environment keeps the JSON lines.
+  const env = {
+    ...process.env,
+    AUTH_JWT_SECRET: secret,
+    PORT: String(port),
+    WORKER_HTTP_PORT: String(workerPort),
+    MIGRATE_ON_START: 'true',
+    LOG_FORMAT: process.env.LOG_FORMAT || 'pretty',
+    DEV_TOKENS: 'true',
+  };
+  const pretty = env.LOG_FORMAT === 'pretty';
   const children = [];
   const run = (name, file, nodeArgs = []) => {
     const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, file], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,7 +120,8 @@ async function main() {
         buf += d;
         const lines = buf.split('\n');
         buf = lines.pop() ?? '';
-        for (const l of lines) out.write(`[${name}] ${l}\n`);
+        // Pretty lines already name their service; JSON lines and stray output get the app's name.
+        for (const l of lines) out.write(pretty && out === process.stdout ? `${l}\n` : `[${name}] ${l}\n`);
       });
     };
     prefix(child.stdout, process.stdout);
@@ -158,21 +170,37 @@ async function main() {
   log(`ready after ${secs()} s; loading demo data ...`);
   await seed(api, token(secret, 'demo', 'admin'));
   const demo = token(secret, 'demo');
-  console.log(`
-  Tideline is up.
-    API            ${api}/v1            (Swagger UI: ${api}/docs, OpenAPI: ${api}/docs-json)
-    health         ${api}/health/ready   worker: http://127.0.0.1:${workerPort}/health/ready
-    metrics        ${api}/metrics        worker: http://127.0.0.1:${workerPort}/metrics
-    ${generated ? 'dev secret     ' + secret + '   (kept in ' + path.relative(REPO, DEV_SECRET_FILE) + '; set AUTH_JWT_SECRET to choose one)' : 'secret         from AUTH_JWT_SECRET'}
-    more tokens    npm run -s token -- <user> [--admin]
-    demo token     ${demo}
-
-  Try:
-    curl -H "Authorization: Bearer ${demo}" ${api}/v1/feeds/home/demo
-    curl -H "Authorization: Bearer ${demo}" ${api}/v1/feeds/notifications/demo
-    curl -N "${api}/v1/feeds/home/demo/stream?access_token=${demo}"
-  Ctrl-C stops everything this command started.
-`);
+  const lines = [
+    'Tideline is up.',
+    '',
+    `console        http://localhost:${port}/console/?user=demo`,
+    `API            ${api}/v1`,
+    `Swagger UI     ${api}/docs        (OpenAPI: ${api}/docs-json)`,
+    `health         ${api}/health/ready   worker: http://127.0.0.1:${workerPort}/health/ready`,
+    `metrics        ${api}/metrics        worker: http://127.0.0.1:${workerPort}/metrics`,
+    generated ? `dev secret     ${secret}   (kept in ${path.relative(REPO, DEV_SECRET_FILE)}; set AUTH_JWT_SECRET to choose one)` : 'secret         from AUTH_JWT_SECRET',
+    `demo token     ${demo}`,
+    'more tokens    npm run -s token -- <user> [--admin]',
+    `               curl -X POST -H 'content-type: application/json' -d '{"sub":"alice"}' ${api}/dev/tokens`,
+    '',
+    'Try:',
+    `  curl -H "Authorization: Bearer ${demo}" ${api}/v1/feeds/home/demo`,
+    `  curl -N "${api}/v1/feeds/home/demo/stream?access_token=${demo}"`,
+    '',
+    `Ctrl-C stops everything this command started.${process.stdin.isTTY ? ' Enter shows this again.' : ''}`,
+  ];
+  const rule = '='.repeat(Math.min(100, Math.max(...lines.map((l) => l.length)) + 4));
+  const banner = `\n${rule}\n${lines.map((l) => `  ${l}`).join('\n')}\n${rule}\n`;
+  // Also on disk, for when the logs have scrolled it away (git-ignored: it holds a token).
+  fs.mkdirSync(path.join(REPO, '.infra'), { recursive: true });
+  fs.writeFileSync(path.join(REPO, '.infra', 'banner.txt'), banner, { mode: 0o600 });
+  process.stdout.write(banner);
+  if (process.stdin.isTTY) {
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d) => {
+      if (d.includes('\n') || d.includes('\r')) process.stdout.write(banner);
+    });
+  }
 }
 
 main().catch((e) => {

@@ -1,5 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stdTimeFunctions } from 'pino';
+import { startTime } from 'pino-http';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
 import type { ServiceName } from './observability.options';
@@ -60,18 +61,64 @@ export function scrubQuery(query: unknown): unknown {
 
 const QUIET_PATHS = ['/health/', '/metrics'];
 
+/** A request slower than this is logged at info even when it succeeded (pretty format). */
+export const SLOW_REQUEST_MS = 1_000;
+
+type LoggedRequest = IncomingMessage & { originalUrl?: string };
+type LoggedResponse = ServerResponse & { [startTime]?: number };
+
 /**
- * nestjs-pino parameters: JSON lines on stdout (no pretty printer), level from LOG_LEVEL, ISO time,
- * level as a label, the service name on every line, secrets redacted. Health and metrics scrapes are
- * not request-logged (they would drown everything else).
+ * The level of one request's line in the pretty format: 5xx (or a failed response) error, 4xx warn, slow
+ * info, every other success debug, so that at LOG_LEVEL=info a quiet terminal shows only what went wrong.
+ */
+export function prettyRequestLevel(status: number, ms: number, failed: boolean): 'error' | 'warn' | 'info' | 'debug' {
+  if (failed || status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return ms > SLOW_REQUEST_MS ? 'info' : 'debug';
+}
+
+/** `GET /v1/feeds/home/demo 200 4ms`, the URL scrubbed of tokens. */
+export function requestLine(req: LoggedRequest, status: number, ms: number): string {
+  return `${req.method ?? '?'} ${scrubUrl(req.originalUrl ?? req.url ?? '')} ${status} ${ms}ms`;
+}
+
+/** pino-pretty (a worker-thread transport): one short coloured line per event, `10:31:02 api  <message>`. */
+const prettyTransport = {
+  target: 'pino-pretty',
+  options: {
+    colorize: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    // Request and response objects stay out of the line; the message carries method, URL, status, time.
+    ignore: 'pid,hostname,service,req,res,responseTime,context,reqId',
+    messageFormat: '{service}  {msg}',
+  },
+};
+
+/**
+ * nestjs-pino parameters: level from LOG_LEVEL, the service name on every line, secrets redacted (the
+ * same redaction and serializers in both formats: pretty only changes how a line is printed). `json`:
+ * one JSON line per event on stdout, ISO time, level as a label, every request logged. `pretty`:
+ * pino-pretty lines, and requests leveled by prettyRequestLevel. Health and metrics scrapes are never
+ * request-logged (they would drown everything else).
  */
 export function pinoParams(cfg: AppConfig, service: ServiceName): Params {
+  const pretty = cfg.logFormat === 'pretty';
+  const elapsed = (res: LoggedResponse): number => Date.now() - (res[startTime] ?? Date.now());
   return {
     pinoHttp: {
       level: cfg.logLevel,
       base: { service, pid: process.pid },
       timestamp: stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      // pino refuses custom level formatters with a transport; pino-pretty prints the level itself.
+      ...(pretty ? { transport: prettyTransport } : { formatters: { level: (label: string) => ({ level: label }) } }),
+      ...(pretty
+        ? {
+            customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => prettyRequestLevel(res.statusCode, elapsed(res), err !== undefined),
+            customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) => requestLine(req, res.statusCode, ms),
+            customErrorMessage: (req: IncomingMessage, res: ServerResponse, err: Error) => `${requestLine(req, res.statusCode, elapsed(res))} ${err.message}`,
+          }
+        : {}),
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.query.access_token', 'access_token', '*.access_token'],
         censor: '[Redacted]',
@@ -86,7 +133,7 @@ export function pinoParams(cfg: AppConfig, service: ServiceName): Params {
       },
       autoLogging: {
         // Under Fastify the middleware sees a prefix-stripped `url`; `originalUrl` is the full path.
-        ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.some((p) => (req.originalUrl ?? req.url ?? '').startsWith(p)),
+        ignore: (req: LoggedRequest) => QUIET_PATHS.some((p) => (req.originalUrl ?? req.url ?? '').startsWith(p)),
       },
     },
   };
