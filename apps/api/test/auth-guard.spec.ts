@@ -5,6 +5,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { HealthController, MetricsController } from '@app/observability';
 import { ApiModule } from '../src/api.module';
+import { DevTokensController } from '../src/controllers/dev-tokens.controller';
 import { AuthGuard } from '../src/http/auth';
 import { RateLimiter } from '../src/http/rate-limit.guard';
 
@@ -29,7 +30,10 @@ function ctx(controller: Type, handler: (...args: unknown[]) => unknown, req: ob
 describe('AuthGuard decides by the matched handler (deny by default)', () => {
   const guard = new AuthGuard(new Reflector(), new JwtService({ secret: SECRET }), new RateLimiter({ rateLimitPerMinute: 1_000_000 } as never));
   const anonymous = (): object => ({ url: '/anything', headers: {}, query: {}, raw: { socket: { remoteAddress: '192.0.2.1' } } });
-  const controllers = (Reflect.getMetadata('controllers', ApiModule) as Type[] | undefined) ?? [];
+  /** The one public API controller: it is how a caller gets a token, and exists only with DEV_TOKENS=true. */
+  const PUBLIC_API: readonly Type[] = [DevTokensController];
+  const all = (Reflect.getMetadata('controllers', ApiModule) as Type[] | undefined) ?? [];
+  const controllers = all.filter((c) => !PUBLIC_API.includes(c));
 
   it('finds the API controllers and their routes', () => {
     expect(controllers.length).toBeGreaterThanOrEqual(3);
@@ -55,8 +59,9 @@ describe('AuthGuard decides by the matched handler (deny by default)', () => {
     expect(open).toEqual([]);
   });
 
-  it('lets the operator endpoints through without a caller: they are the explicit @Public() exception', () => {
-    for (const c of [HealthController, MetricsController] as Type[]) {
+  it('lets the operator endpoints and POST /dev/tokens through without a caller: they are the explicit @Public() exceptions', () => {
+    expect(all.filter((c) => PUBLIC_API.includes(c))).toEqual(PUBLIC_API);
+    for (const c of [HealthController, MetricsController, ...PUBLIC_API] as Type[]) {
       for (const [, h] of handlers(c)) expect(guard.canActivate(ctx(c, h, anonymous()))).toBe(true);
     }
   });
