@@ -72,7 +72,7 @@ describe('SSE streams', () => {
     }, { timeoutMs: 15_000 });
   });
 
-  it('sends every activity before its delete on a stream, each event with its id', async () => {
+  it('sends every activity before its delete on a stream, each event with an id of its own', async () => {
     const hal = s.user('hal');
     const ivy = s.user('ivy');
     await s.call('GET', `/v1/feeds/home/${hal}`, hal);
@@ -94,9 +94,9 @@ describe('SSE streams', () => {
       ids.push(...round);
       await s.quiesce();
     }
-    await waitFor('the last deletes to arrive', () => ids.slice(-3).every((id) => c.events().some((e) => e.event === 'delete' && e.id === id)), { timeoutMs: 15_000 });
+    await waitFor('the last deletes to arrive', () => ids.slice(-3).every((id) => c.events().some((e) => e.event === 'delete' && e.subject === id)), { timeoutMs: 15_000 });
     const events = c.events();
-    const order = events.map((e) => `${e.event}:${e.id}`);
+    const order = events.map((e) => `${e.event}:${e.subject}`);
     for (const id of ids) {
       const a = order.indexOf(`activity:${id}`);
       const d = order.indexOf(`delete:${id}`);
@@ -105,11 +105,10 @@ describe('SSE streams', () => {
       if (a >= 0) expect({ id, activityBeforeDelete: a < d }).toEqual({ id, activityBeforeDelete: true });
       expect(order.lastIndexOf(`activity:${id}`)).toBeLessThan(d);
     }
-    for (const e of events) {
-      expect(e.id).toBeDefined();
-      if (e.event === 'activity') expect(JSON.parse(e.data ?? '{}')).toMatchObject({ id: e.id });
-      if (e.event === 'delete') expect(JSON.parse(e.data ?? '{}')).toEqual({ id: e.id });
-    }
+    // Every event has an SSE id (its stream position), no two alike; a delete's data is just the id.
+    expect(events.every((e) => typeof e.id === 'string' && e.id.length > 0)).toBe(true);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    for (const e of events) if (e.event === 'delete') expect(JSON.parse(e.data ?? '{}')).toEqual({ id: e.subject });
   });
 
   it('delivers the next post of a followee live to a user who only opened the home stream (never fetched a page)', async () => {
@@ -119,10 +118,10 @@ describe('SSE streams', () => {
     await s.quiesce();
     const c = await sse('home', newbie);
     const id = await post(star, 'hello-newbie');
-    await waitFor('the post on the stream', () => c.events().some((e) => e.event === 'activity' && e.id === id), { timeoutMs: 20_000, describe: () => c.text().slice(-300) });
+    await waitFor('the post on the stream', () => c.events().some((e) => e.event === 'activity' && e.subject === id), { timeoutMs: 20_000, describe: () => c.text().slice(-300) });
   });
 
-  it('gives notification events an id made of the group and its version', async () => {
+  it('gives notification group events a stream-position id', async () => {
     const nora = s.user('nora');
     const fan = s.user('fan');
     await s.call('GET', `/v1/feeds/notifications/${nora}`, nora);
@@ -130,8 +129,71 @@ describe('SSE streams', () => {
     expect((await s.call('POST', '/v1/activities', fan, { actor: fan, type: 'like', object: 'photo-1', to: [nora] })).status).toBe(202);
     await waitFor('a group event', () => c.events().some((e) => e.event === 'group'), { timeoutMs: 20_000, describe: () => c.text().slice(-300) });
     const e = c.events().find((x) => x.event === 'group');
-    const g = JSON.parse(e?.data ?? '{}') as { id: string; updated: string };
-    expect(e?.id).toBe(`${g.id}@${g.updated}`);
+    const g = JSON.parse(e?.data ?? '{}') as { id: string; actors: string[] };
+    expect(g.actors).toContain(fan);
+    expect(e?.id).toMatch(/^-?\d+(\.-?\d+)*$/);
+  });
+
+  describe('reconnecting with Last-Event-ID', () => {
+    const resume = async (user: string, lastEventId: string): Promise<SseClient> => {
+      const c = openSse(s.api, streamPath('home', user), { 'last-event-id': lastEventId });
+      open.push(c);
+      await waitFor('the resumed stream to open', () => c.text().includes(': connected'), { timeoutMs: 15_000, describe: () => c.head() });
+      return c;
+    };
+
+    it('gets exactly what it missed, in order: posts and deletes made while it was away, nothing it had seen', async () => {
+      const rea = s.user('rea');
+      const src = s.user('src');
+      await s.call('GET', `/v1/feeds/home/${rea}`, rea);
+      expect((await s.call('PUT', `/v1/users/${rea}/following/${src}`, rea)).status).toBe(204);
+      await s.quiesce();
+      const first = await sse('home', rea);
+      const seen = await post(src, 'seen-before-drop');
+      await waitFor('the first post on the stream', () => first.events().some((e) => e.subject === seen), { timeoutMs: 20_000, describe: () => first.text().slice(-300) });
+      const lastId = first.lastId() as string;
+      first.close();
+      // Away: two posts, and the one it had seen is deleted.
+      const missed1 = await post(src, 'while-away-1');
+      const missed2 = await post(src, 'while-away-2');
+      expect((await s.call('DELETE', `/v1/activities/${seen}`, src)).status).toBe(202);
+      await s.quiesce();
+      const again = await resume(rea, lastId);
+      const want = [`activity:${missed1}`, `activity:${missed2}`, `delete:${seen}`];
+      const got = (): string[] => again.events().map((e) => `${e.event}:${e.subject}`);
+      await waitFor('the missed events', () => want.every((w) => got().includes(w)), { timeoutMs: 20_000, describe: () => got().join(' ') });
+      // In the order they happened, and nothing from before the drop again.
+      expect(got().filter((g) => want.includes(g))).toEqual(want);
+      expect(got()).not.toContain(`activity:${seen}`);
+    });
+
+    it('a quiet stream resumes from the position id the server sent it, so nothing posted in the gap is lost', async () => {
+      const qui = s.user('qui');
+      const src = s.user('qsrc');
+      await s.call('GET', `/v1/feeds/home/${qui}`, qui);
+      expect((await s.call('PUT', `/v1/users/${qui}/following/${src}`, qui)).status).toBe(204);
+      await s.quiesce();
+      const first = await sse('home', qui);
+      // No event yet, but the connected block carries a position.
+      const lastId = first.lastId();
+      expect(lastId).toBeDefined();
+      first.close();
+      const gap = await post(src, 'in-the-gap');
+      await s.quiesce();
+      const again = await resume(qui, lastId as string);
+      await waitFor('the post made in the gap', () => again.events().some((e) => e.event === 'activity' && e.subject === gap), { timeoutMs: 20_000, describe: () => again.text().slice(-300) });
+    });
+
+    it('an id it cannot resume from (forged, over-long, from another topic) gets a reset event, and the stream stays open', async () => {
+      const rex = s.user('rex');
+      for (const forged of ['x', '999999999999', '1.2.3.4.5.6.7.8', '-9', 'a'.repeat(5_000)]) {
+        const c = await resume(rex, forged);
+        await waitFor(`reset for ${forged.slice(0, 20)}`, () => c.events().some((e) => e.event === 'reset'), { timeoutMs: 10_000, describe: () => c.text().slice(-300) });
+        expect(c.status()).toBe(200);
+        expect(c.ended()).toBe(false);
+        c.close();
+      }
+    });
   });
 
   it('closes a stream whose client stops reading, and keeps serving the one that reads', async () => {
@@ -160,7 +222,7 @@ describe('SSE streams', () => {
     await waitFor('the slow stream to be closed', async () => (await gauge()) === 1, { timeoutMs: 20_000, describe: gauge });
     // The reading client got everything, in order, and is still open.
     const last = posted[posted.length - 1] as string;
-    await waitFor('the fast stream to get the last post', () => fast.events().some((e) => e.id === last), { timeoutMs: 30_000 });
+    await waitFor('the fast stream to get the last post', () => fast.events().some((e) => e.subject === last), { timeoutMs: 30_000 });
     expect(fast.ended()).toBe(false);
     expect(s.apiOutput()).toMatch(/slow stream closed/);
   });

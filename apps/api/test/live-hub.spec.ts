@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { Activity } from '@app/domain';
-import { LiveEvent } from '@app/feeds';
+import { LiveEvent, LiveListener } from '@app/feeds';
 import { DomainError } from '@app/domain';
 import { LiveConnection, LiveHub, MAX_QUEUED_EVENTS } from '../src/live/live-hub';
 
@@ -14,7 +14,9 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
 const activity = (id: string, actor = 'bob'): Activity => ({ id, actor, type: 'post', object: id, published: new Date().toISOString() });
 
 function hub(opts: { streamsPerUser?: number } = {}) {
-  let emit: (e: LiveEvent) => void = () => undefined;
+  let listener: LiveListener | null = null;
+  // One live-topic partition; every event takes the next offset.
+  let offset = 0;
   const lookups: { resolve: (v: Set<string>) => void }[] = [];
   const graph = {
     // Every refresh waits until the test lets it answer.
@@ -33,7 +35,7 @@ function hub(opts: { streamsPerUser?: number } = {}) {
     get: async () => ({ muted: await graph.mutedBy(), pulled: await graph.pulledFollows() }),
   };
   const h = new LiveHub(
-    { subscribe: (l: (e: LiveEvent) => void) => ((emit = l), () => undefined) },
+    { subscribe: (l: LiveListener) => ((listener = l), l.restart(new Map([[0, 0]])), () => undefined) },
     { groupOf: () => Promise.resolve(null) } as never,
     { invalidate: () => undefined } as never,
     contexts as never,
@@ -45,14 +47,28 @@ function hub(opts: { streamsPerUser?: number } = {}) {
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   };
-  return { h, emit: (e: LiveEvent) => emit(e), lookups, settle };
+  const restart = (from: number): void => {
+    offset = from;
+    listener?.restart(new Map([[0, from]]));
+  };
+  return { h, emit: (e: LiveEvent) => listener?.event(e, { partition: 0, offset: offset++ }), restart, lookups, settle };
 }
 
+/** Records `event:<id in the data>` (the SSE ids are stream positions, kept in `ids`). */
 function conn(user: string, kind: 'home' | 'notifications' = 'home') {
   const got: string[] = [];
+  const ids: string[] = [];
   const closed: string[] = [];
-  const c: LiveConnection = { user, kind, send: (event, id) => got.push(`${event}:${id}`), close: (why) => closed.push(why) };
-  return { c, got, closed };
+  const c: LiveConnection = {
+    user,
+    kind,
+    send: (event, id, data) => {
+      got.push(event === 'reset' ? 'reset' : `${event}:${(data as { id: string }).id}`);
+      ids.push(id);
+    },
+    close: (why) => closed.push(why),
+  };
+  return { c, got, ids, closed };
 }
 
 describe('LiveHub', () => {
@@ -134,9 +150,80 @@ describe('LiveHub', () => {
     h.add(conn('alice', 'notifications').c);
     expect(() => h.add(conn('alice').c)).toThrow(expect.objectContaining({ code: 'TOO_MANY_STREAMS' }) as DomainError);
     expect(() => h.add(conn('bob').c)).not.toThrow();
-    r1();
-    r1();
+    r1.remove();
+    r1.remove();
     expect(h.connectionCount).toBe(2);
     expect(() => h.add(conn('alice').c)).not.toThrow();
+  });
+
+  describe('resuming with Last-Event-ID', () => {
+    /** A stream that saw some events, then dropped: what a reconnect with its last id gets. */
+    async function dropped() {
+      const t = hub();
+      const first = conn('alice');
+      const handle = t.h.add(first.c);
+      t.emit({ kind: 'home', op: 'activity', users: ['alice'], activity: activity('R1') });
+      await t.settle();
+      t.lookups.forEach((l) => l.resolve(new Set()));
+      await t.settle();
+      expect(first.got).toEqual(['activity:R1']);
+      handle.remove();
+      // While nobody listens: one for alice, one for someone else, a delete of R1.
+      t.emit({ kind: 'home', op: 'activity', users: ['alice'], activity: activity('R2') });
+      t.emit({ kind: 'home', op: 'activity', users: ['bob'], activity: activity('B1') });
+      t.emit({ kind: 'home', op: 'delete', users: ['alice'], id: 'R1' });
+      return { ...t, lastId: first.ids[first.ids.length - 1] as string };
+    }
+
+    it('replays exactly the events missed since the last id, in order, then carries on live', async () => {
+      const t = await dropped();
+      const again = conn('alice');
+      t.h.add(again.c, t.lastId);
+      t.emit({ kind: 'home', op: 'activity', users: ['alice'], activity: activity('R3') });
+      await t.settle();
+      t.lookups.forEach((l) => l.resolve(new Set()));
+      await t.settle();
+      expect(again.got).toEqual(['activity:R2', 'delete:R1', 'activity:R3']);
+    });
+
+    it('an id from a quiet stream (its position block) resumes too, without repeating anything', async () => {
+      const t = hub();
+      t.emit({ kind: 'home', op: 'activity', users: ['bob'], activity: activity('before') });
+      const quiet = t.h.add(conn('alice').c);
+      const pos = quiet.position();
+      quiet.remove();
+      t.emit({ kind: 'home', op: 'activity', users: ['alice'], activity: activity('gap') });
+      const again = conn('alice');
+      t.h.add(again.c, pos);
+      await t.settle();
+      t.lookups.forEach((l) => l.resolve(new Set()));
+      await t.settle();
+      expect(again.got).toEqual(['activity:gap']);
+    });
+
+    it('sends reset for an id it cannot vouch for: garbage, another topic, or from before a restart of the source', async () => {
+      const t = await dropped();
+      for (const bad of ['', 'nonsense', '999999', '1.2', '-5', '0x1', '1e3']) {
+        const c = conn('alice');
+        const handle = t.h.add(c.c, bad);
+        await t.settle();
+        expect([bad, c.got]).toEqual([bad, ['reset']]);
+        handle.remove();
+      }
+      t.restart(100);
+      const c = conn('alice');
+      t.h.add(c.c, t.lastId);
+      await t.settle();
+      expect(c.got).toEqual(['reset']);
+    });
+
+    it('tells every open stream to reset when the source restarts (it may have missed events)', async () => {
+      const t = hub();
+      const a = conn('alice');
+      t.h.add(a.c);
+      t.restart(50);
+      await t.settle();
+      expect(a.got).toEqual(['reset']);
+    });
   });
 });

@@ -228,11 +228,21 @@ export interface LivePublisher {
 export const FANOUT_CHUNK_PUBLISHER = Symbol('FANOUT_CHUNK_PUBLISHER');
 export const LIVE_PUBLISHER = Symbol('LIVE_PUBLISHER');
 
-/**
- * The API side of live updates: every API instance reads the live topic (its own consumer group, latest
- * offsets only) and hands each event to its local listeners. Returns an unsubscribe function.
- */
+/** Where a live event sits in the live topic: the same for every API instance, so a stream can resume anywhere. */
+export interface LivePosition {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface LiveListener {
+  /** One event at its place in the topic; per partition, offsets only grow and none comes twice. */
+  event(event: LiveEvent, at: LivePosition): void;
+  /** The source (re)started: it hands over every event from `from` (first offset per partition) on, maybe none before. */
+  restart(from: ReadonlyMap<number, number>): void;
+}
+
+/** The API side of live updates: each API instance reads the whole live topic; `subscribe` returns the unsubscribe. */
 export interface LiveEventSource {
-  subscribe(listener: (event: LiveEvent) => void): () => void;
+  subscribe(listener: LiveListener): () => void;
 }
 export const LIVE_EVENT_SOURCE = Symbol('LIVE_EVENT_SOURCE');

@@ -4,6 +4,8 @@ export interface SseEvent {
   readonly id?: string;
   readonly event?: string;
   readonly data?: string;
+  /** The `id` inside the JSON data (the activity of an `activity`/`delete`, the group of a `group`). */
+  readonly subject?: string;
 }
 
 export interface SseClient {
@@ -14,6 +16,8 @@ export interface SseClient {
   text(): string;
   /** Events (blocks with an `event:` line) received so far, in order. */
   events(): SseEvent[];
+  /** The last `id:` received, from any block (id-only blocks too): what an EventSource would send as Last-Event-ID. */
+  lastId(): string | undefined;
   /** Stops reading from the socket (the kernel buffers fill, then the server's). */
   stopReading(): void;
   /** True once the server closed the connection. */
@@ -55,13 +59,23 @@ export function openSse(base: string, path: string, headers: Record<string, stri
             const m = /^(id|event|data): ?(.*)$/.exec(line);
             if (m) e[m[1] as string] = m[2] as string;
           }
-          return e as SseEvent;
+          return { ...e, subject: subjectOf(e['data']) } as SseEvent;
         })
         .filter((e) => e.event !== undefined),
+    lastId: () => [...body().matchAll(/^id: ?(.*)$/gm)].pop()?.[1],
     stopReading: () => sock.pause(),
     ended: () => ended,
     close: () => sock.destroy(),
   };
+}
+
+function subjectOf(data: string | undefined): string | undefined {
+  try {
+    const id = (JSON.parse(data ?? '') as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Sends the request line and headers of a stream request, then aborts after `afterMs` (0 = at once). */

@@ -122,18 +122,23 @@ export class FeedsController {
       return;
     }
     // Throws TOO_MANY_STREAMS before anything is sent, so the error filter answers 429 + Retry-After.
-    setup.remove = this.hub.add({
-      user,
-      kind,
-      send: (event, id, data) => write(`id: ${sseId(id)}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
-      close: cut,
-    });
+    const live = this.hub.add(
+      {
+        user,
+        kind,
+        send: (event, id, data) => write(`id: ${sseId(id)}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+        close: cut,
+      },
+      lastEventId(req),
+    );
+    setup.remove = live.remove;
     reply.hijack();
     raw.writeHead(200, SSE_HEADERS);
     write('retry: 3000\n\n');
-    setup.heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS);
+    // An id-only block moves the client's Last-Event-ID without an event, so even a quiet stream resumes exactly.
+    setup.heartbeat = setInterval(() => write(`: heartbeat\nid: ${sseId(live.position())}\n\n`), HEARTBEAT_MS);
     if (kind === 'home') await this.startReading(user);
-    write(': connected\n\n');
+    write(`: connected\nid: ${sseId(live.position())}\n\n`);
   }
 
   /**
@@ -156,5 +161,15 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-/** An SSE id is one line: ids are validated upstream, this only keeps a stray line break out. */
+/** An SSE id is one line: ids are made by the hub, this only keeps a stray line break out. */
 const sseId = (id: string): string => id.replace(/[\r\n\0]/g, '');
+
+/** Longer than any position the hub issues: such a header is not parsed at all (the stream is told to reset). */
+const MAX_LAST_EVENT_ID = 1024;
+
+/** The `Last-Event-ID` a reconnecting EventSource sends (one header; anything else counts as unresumable). */
+function lastEventId(req: FastifyRequest): string | undefined {
+  const h = req.headers['last-event-id'];
+  if (h === undefined) return undefined;
+  return typeof h === 'string' && h.length <= MAX_LAST_EVENT_ID ? h : '';
+}

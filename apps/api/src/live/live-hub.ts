@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { Activity, DomainError, UserId, visibleInHome, visibleInNotifications } from '@app/domain';
+import { Activity, UserId, visibleInHome, visibleInNotifications } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import {
@@ -13,16 +13,13 @@ import {
   ReaderContexts,
   RecentDeletes,
 } from '@app/feeds';
+import { LiveConnection, LiveHandle, TooManyStreamsError } from './live-connection';
+import { LiveReplay } from './live-replay';
 
-/** An open SSE connection as the hub sees it. */
-export interface LiveConnection {
-  readonly user: UserId;
-  readonly kind: 'home' | 'notifications';
-  /** Writes one event; `id` is its SSE id. */
-  send(event: string, id: string, data: unknown): void;
-  /** Ends the connection (it could not keep up); the connection then removes itself. */
-  close(reason: string): void;
-}
+export { LiveConnection, LiveHandle, TooManyStreamsError } from './live-connection';
+
+/** A live event queued for one connection, or the `reset` a connection that cannot resume is sent. */
+type Queued = { readonly event: LiveEvent | 'reset'; readonly id: string };
 
 interface ConnState {
   readonly conn: LiveConnection;
@@ -30,27 +27,20 @@ interface ConnState {
   pulled: ReadonlySet<UserId>;
   refreshedAt: number;
   /** Events for this connection not yet delivered, in arrival order (one drain loop at a time). */
-  readonly queue: LiveEvent[];
+  readonly queue: Queued[];
   draining: boolean;
   removed: boolean;
+  /** Closed for overflowing: nothing more is queued (the connection removes itself). */
+  overflowed: boolean;
+  /** The position after the last event this connection has processed (sent or filtered out). */
+  lastId: string;
 }
+
 
 /** Mutes and pulled authors per connection are re-read at most this often (live is best effort). */
 const REFRESH_MS = 30_000;
 /** Events one connection may have waiting; beyond, it is closed as too slow (memory stays bounded). */
 export const MAX_QUEUED_EVENTS = 1000;
-/** What a refused stream is told to wait before retrying (a slot frees when one of its streams closes). */
-const STREAM_RETRY_AFTER_SECONDS = 5;
-
-export class TooManyStreamsError extends DomainError {
-  readonly retryAfterSeconds = STREAM_RETRY_AFTER_SECONDS;
-  constructor(limit: number) {
-    super('TOO_MANY_STREAMS', `at most ${limit} open streams per user`);
-  }
-}
-
-/** The SSE id of a notification group event: the group and the version of it being sent. */
-export const groupEventId = (group: { id: string; updated: string }): string => `${group.id}@${group.updated}`;
 
 /**
  * Routes live events (from Kafka, so any API instance can serve any user) to this instance's open
@@ -68,6 +58,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly byUser = new Map<UserId, Set<ConnState>>();
   private readonly streamsPerUser: number;
   private unsubscribe: (() => void) | null = null;
+  private readonly replay = new LiveReplay();
 
   constructor(
     @Inject(LIVE_EVENT_SOURCE) private readonly source: LiveEventSource,
@@ -93,7 +84,14 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.unsubscribe = this.source.subscribe((e) => this.route(e));
+    this.unsubscribe = this.source.subscribe({
+      event: (e, at) => this.route(e, this.replay.record(e, at)),
+      restart: (from) => {
+        this.replay.restart(from);
+        // Events between the old position and `from` may be lost: every open stream refetches.
+        for (const set of this.byUser.values()) for (const s of set) this.enqueue(s, { event: 'reset', id: this.replay.position() });
+      },
+    });
   }
 
   onModuleDestroy(): void {
@@ -108,17 +106,29 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Registers a connection at once (synchronously: nothing can happen between the quota check and the
-   * registration, and no event published from now on is missed) and returns its removal, which is
-   * idempotent. Throws TooManyStreamsError beyond STREAMS_PER_USER open streams of one user.
+   * registration, and no event published from now on is missed) and returns its idempotent removal.
+   * With `resumeFrom` (a `Last-Event-ID`), the events after that position that concern the connection are
+   * queued first, in their order, or, if that position cannot be resumed exactly, a `reset`.
+   * Throws TooManyStreamsError beyond STREAMS_PER_USER open streams of one user.
    */
-  add(conn: LiveConnection): () => void {
+  add(conn: LiveConnection, resumeFrom?: string): LiveHandle {
     let set = this.byUser.get(conn.user);
     if ((set?.size ?? 0) >= this.streamsPerUser) throw new TooManyStreamsError(this.streamsPerUser);
+    const now = this.replay.position();
     // refreshedAt 0: the first event delivered reads mutes and pulled authors.
-    const state: ConnState = { conn, muted: new Set(), pulled: new Set(), refreshedAt: 0, queue: [], draining: false, removed: false };
+    const state: ConnState = { conn, muted: new Set(), pulled: new Set(), refreshedAt: 0, queue: [], draining: false, removed: false, overflowed: false, lastId: now };
     if (!set) this.byUser.set(conn.user, (set = new Set()));
     set.add(state);
-    return () => {
+    if (resumeFrom !== undefined) {
+      const missed = this.replay.since(resumeFrom)?.filter((r) => this.concerns(state, r.event));
+      // More than a stream may have queued: refetching the first page is cheaper than replaying.
+      if (missed === undefined || missed.length > MAX_QUEUED_EVENTS / 2) this.enqueue(state, { event: 'reset', id: now });
+      else {
+        state.lastId = resumeFrom;
+        for (const r of missed) this.enqueue(state, r);
+      }
+    }
+    const remove = (): void => {
       if (state.removed) return;
       state.removed = true;
       state.queue.length = 0;
@@ -126,10 +136,20 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
       s?.delete(state);
       if (s && s.size === 0) this.byUser.delete(conn.user);
     };
+    // Nothing queued or being delivered: every routed event was processed for this stream or did not concern it.
+    const position = (): string => (state.queue.length === 0 && !state.draining ? this.replay.position() : state.lastId);
+    return { remove, position };
+  }
+
+  /** Whether a routed event is queued for a connection (what it shows is decided at delivery). */
+  private concerns(s: ConnState, e: LiveEvent): boolean {
+    if (e.kind === 'graph') return false;
+    if (e.kind === 'pulled') return s.conn.kind === 'home';
+    return s.conn.kind === (e.kind === 'home' ? 'home' : 'notifications') && e.users.includes(s.conn.user);
   }
 
   /** Synchronous fan-in from Kafka: queues the event on every connection it may concern, in order. */
-  private route(e: LiveEvent): void {
+  private route(e: LiveEvent, id: string): void {
     // A graph change reached this reader: cached context and this instance's streams re-read it.
     if (e.kind === 'graph') {
       this.contexts.invalidate(e.users);
@@ -143,16 +163,17 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
     if (e.kind === 'pulled') {
       // Whether a connection pulls this author is known per connection (after its refresh).
-      for (const set of this.byUser.values()) for (const s of set) if (s.conn.kind === 'home') this.enqueue(s, e);
+      for (const set of this.byUser.values()) for (const s of set) if (this.concerns(s, e)) this.enqueue(s, { event: e, id });
       return;
     }
-    const kind = e.kind === 'home' ? 'home' : 'notifications';
-    for (const user of e.users) for (const s of this.byUser.get(user) ?? []) if (s.conn.kind === kind) this.enqueue(s, e);
+    for (const user of new Set(e.users)) for (const s of this.byUser.get(user) ?? []) if (this.concerns(s, e)) this.enqueue(s, { event: e, id });
   }
 
-  private enqueue(s: ConnState, e: LiveEvent): void {
-    if (s.removed) return;
+  private enqueue(s: ConnState, e: Queued): void {
+    if (s.removed || s.overflowed) return;
     if (s.queue.length >= MAX_QUEUED_EVENTS) {
+      s.overflowed = true;
+      s.queue.length = 0;
       s.conn.close('too many undelivered events');
       return;
     }
@@ -165,20 +186,24 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   private async drain(s: ConnState): Promise<void> {
     try {
-      for (let e = s.queue.shift(); e !== undefined && !s.removed; e = s.queue.shift()) {
+      // Never delivers inside the call that queued: add() queues a resume before its caller has written the response head.
+      await Promise.resolve();
+      for (let q = s.queue.shift(); q !== undefined && !s.removed; q = s.queue.shift()) {
         try {
-          await this.deliver(s, e);
+          if (q.event === 'reset') s.conn.send('reset', q.id, {});
+          else await this.deliver(s, q.event, q.id);
         } catch (err) {
           // Live is best effort: one event that cannot be delivered does not stop the stream.
           this.log.warn({ err: (err as Error).message }, 'live event dropped');
         }
+        s.lastId = q.id;
       }
     } finally {
       s.draining = false;
     }
   }
 
-  private async deliver(s: ConnState, e: LiveEvent): Promise<void> {
+  private async deliver(s: ConnState, e: LiveEvent, id: string): Promise<void> {
     const st = await this.fresh(s);
     if (s.removed) return;
     // Checked at delivery, after any await: a delete that arrived meanwhile suppresses its activity.
@@ -188,16 +213,16 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     // worker to the actor's followers, so of the home rule only the mute remains to check; a pulled author's
     // event may come from any author the reader pulls.
     if (e.kind === 'home') {
-      if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
-      else if (!st.muted.has(e.activity.actor)) s.conn.send('activity', e.activity.id, e.activity);
+      if (e.op === 'delete') s.conn.send('delete', id, { id: e.id });
+      else if (!st.muted.has(e.activity.actor)) s.conn.send('activity', id, e.activity);
     } else if (e.kind === 'pulled') {
       if (!st.pulled.has(e.actor)) return;
-      if (e.op === 'delete') s.conn.send('delete', e.id, { id: e.id });
-      else if (visibleInHome(s.conn.user, e.actor, { following: st.pulled, muted: st.muted })) s.conn.send('activity', e.activity.id, e.activity);
+      if (e.op === 'delete') s.conn.send('delete', id, { id: e.id });
+      else if (visibleInHome(s.conn.user, e.actor, { following: st.pulled, muted: st.muted })) s.conn.send('activity', id, e.activity);
     } else {
       if (!visibleInNotifications(s.conn.user, e.activity.actor, st.muted)) return;
       const group = await this.groupOf(s.conn.user, e.activity);
-      if (group && !s.removed) s.conn.send('group', groupEventId(group), group);
+      if (group && !s.removed) s.conn.send('group', id, group);
     }
   }
 
