@@ -8,7 +8,6 @@ import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
 import { sendError } from './http/error.filter';
-import { installConsole } from './http/console';
 import { installJsonBody } from './http/json-body';
 import { RateLimiter } from './http/rate-limit.guard';
 
@@ -52,7 +51,6 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   }
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBody(fastify);
-  installConsole(fastify);
   registerHttpMetrics(fastify, app.get(MetricsService));
   // Every request is rate limited: this hook charges the ones no guard will see (see RateLimiter).
   const limiter = app.get(RateLimiter);
