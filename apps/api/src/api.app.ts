@@ -9,6 +9,7 @@ import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
 import { sendError } from './http/error.filter';
 import { installJsonBody } from './http/json-body';
+import { installMethodNotAllowed } from './http/method-not-allowed';
 import { RateLimiter } from './http/rate-limit.guard';
 
 /** docs/api.md §2: bodies over 64 KiB are refused with 413. */
@@ -57,6 +58,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const auth = app.get(AuthGuard);
   limiter.install(fastify, (req) => auth.identify(req));
   edge.limiter = limiter;
+  // After the limiter (a 405 is charged too), before any route is registered (it collects the route table).
+  installMethodNotAllowed(fastify, (req) => auth.identify(req));
 
   const doc = new DocumentBuilder()
     .setTitle('Tideline')

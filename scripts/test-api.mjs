@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// Contract fuzzing of the REST API with schemathesis (issue 12): every operation of the OpenAPI document the
+// API serves at /docs-json, every check, every phase, against the real API + one worker on the running infra.
+//
+//   node scripts/with-infra.mjs node scripts/test-api.mjs      (npm run test:api; `npm test` runs it after jest)
+//
+// - schemathesis lives in a git-ignored virtualenv (.venv-schemathesis), installed from PyPI at the pinned version
+//   once; later runs skip the install when that version is already there.
+// - The API and the worker run on topics and a consumer group of their own (libs/testing testEnv), in the shared
+//   test keyspace, exactly like the e2e stack (test/e2e/support/stack.ts).
+// - Exit code: schemathesis's (0 = no failure), or 1 if the stack did not start.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signToken } from './jwt.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SCHEMATHESIS = '4.32.5';
+const VENV = path.join(ROOT, '.venv-schemathesis');
+const BIN = path.join(VENV, 'bin');
+/** Fixed seed: a failure found once is found again by the next run. */
+const SEED = 20261202;
+/** Per operation and phase; keeps the whole run around two minutes on the 2-core build machine. */
+const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 40);
+const TS_NODE = [path.join(ROOT, 'node_modules/ts-node/dist/bin.js'), '-r', 'tsconfig-paths/register', '--transpile-only'];
+
+const log = (msg) => console.error(`[test-api] ${msg}`);
+
+function ensureSchemathesis() {
+  const installed = spawnSync(path.join(BIN, 'schemathesis'), ['--version'], { encoding: 'utf8' });
+  if (installed.status === 0 && installed.stdout.includes(`version ${SCHEMATHESIS}`)) return;
+  log(`installing schemathesis ${SCHEMATHESIS} into ${path.relative(ROOT, VENV)}`);
+  const run = (cmd, args) => {
+    const r = spawnSync(cmd, args, { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  };
+  if (!fs.existsSync(path.join(BIN, 'pip'))) run('python3', ['-m', 'venv', VENV]);
+  run(path.join(BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS}`]);
+}
+
+/** The e2e tier's environment for `tag` (libs/testing testEnv), so this run shares nothing with other runs. */
+function testEnv(tag, overrides) {
+  const code = `process.stdout.write(JSON.stringify(require('@app/testing').testEnv(${JSON.stringify(tag)}, ${JSON.stringify(overrides)})))`;
+  const r = spawnSync(process.execPath, [...TS_NODE, '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`testEnv failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Spawns `entry` under ts-node and resolves once `readyUrl` answers 200 (deadline 90 s). */
+async function startProcess(name, entry, env, readyUrl) {
+  const proc = spawn(process.execPath, [...TS_NODE, entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d) => (out = (out + d.toString()).slice(-20_000));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}\n${out.slice(-3000)}`);
+    try {
+      if ((await fetch(readyUrl)).status === 200) return { stop, output: () => out };
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} not ready at ${readyUrl} after 90 s\n${out.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main() {
+  ensureSchemathesis();
+  const tag = `s${randomBytes(4).toString('hex')}`;
+  const base = 20_000 + (process.pid % 2_000) * 10;
+  const apiPort = base + 8;
+  const workerPort = base + 7;
+  // The fuzzer sends thousands of requests from one address with one token: the limiter would answer 429 to most.
+  const env = testEnv(tag, { RATE_LIMIT_PER_MINUTE: '1000000' });
+  const started = [];
+  let code = 1;
+  try {
+    // The worker creates the topics (and applies migrations, so this also runs outside `npm test`).
+    started.push(await startProcess('worker', 'apps/fanout-worker/src/main.ts', { ...env, MIGRATE_ON_START: 'true', WORKER_HTTP_PORT: String(workerPort) }, `http://127.0.0.1:${workerPort}/health/ready`));
+    started.push(await startProcess('api', 'apps/api/src/main.ts', { ...env, PORT: String(apiPort) }, `http://127.0.0.1:${apiPort}/health/ready`));
+    const secret = env.AUTH_JWT_SECRET;
+    const admin = signToken(secret, `${tag}-admin`, { admin: true, ttlSeconds: 3600 });
+    const user = signToken(secret, `${tag}-user`, { ttlSeconds: 3600 });
+    code = runSchemathesis(`http://127.0.0.1:${apiPort}`, admin, user);
+  } catch (e) {
+    log(e.message);
+  } finally {
+    for (const p of started.reverse()) await p.stop();
+  }
+  return code;
+}
+
+function runSchemathesis(api, adminToken, userToken) {
+  const args = [
+    'run', `${api}/docs-json`,
+    '--url', api,
+    '--checks', 'all',
+    '--phases', 'examples,coverage,fuzzing,stateful',
+    '--seed', String(SEED),
+    '--max-examples', String(MAX_EXAMPLES),
+    '--header', `Authorization: Bearer ${adminToken}`,
+    '--workers', '4',
+    '--request-timeout', '10',
+    '--suppress-health-check', 'all',
+    '--no-color',
+  ];
+  log(`schemathesis ${SCHEMATHESIS}, seed ${SEED}, max ${MAX_EXAMPLES} examples`);
+  const r = spawnSync(path.join(BIN, 'schemathesis'), args, { stdio: 'inherit', cwd: ROOT, env: { ...process.env, TIDELINE_USER_TOKEN: userToken } });
+  return r.status ?? 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    log(e.stack ?? String(e));
+    process.exit(1);
+  },
+);
