@@ -100,7 +100,7 @@ async function main() {
   }
 
   // Development only: readable logs (pino-pretty, successful requests at debug) and POST /dev/tokens, which
-  // the console uses to mint its token. LOG_FORMAT=json in the environment keeps the JSON lines.
+  // mints tokens for any user (a web console is planned on it, issue 12). LOG_FORMAT=json in the environment keeps the JSON lines.
   const env = {
     ...process.env,
     AUTH_JWT_SECRET: secret,
@@ -173,7 +173,6 @@ async function main() {
   const lines = [
     'Tideline is up.',
     '',
-    `console        http://localhost:${port}/console/?user=demo`,
     `API            ${api}/v1`,
     `Swagger UI     ${api}/docs        (OpenAPI: ${api}/docs-json)`,
     `health         ${api}/health/ready   worker: http://127.0.0.1:${workerPort}/health/ready`,
