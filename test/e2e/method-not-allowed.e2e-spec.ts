@@ -37,7 +37,8 @@ describe('405 Method Not Allowed', () => {
   });
 
   it('tells a stranger nothing about /v1 methods: 401 without the Allow header, forged or missing token alike', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-a-token' }, { authorization: `Bearer ${s.token('x', { secret: 'wrong-secret-wrong-secret-wrong-secret' })}` }]) {
+    const forged: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-token' }, { authorization: `Bearer ${s.token('x', { secret: 'wrong-secret-wrong-secret-wrong-secret' })}` }];
+    for (const headers of forged) {
       const r = await s.call('PATCH', '/v1/activities', undefined, undefined, headers);
       expect(r.status).toBe(401);
       expect(r.headers.get('allow')).toBeNull();
