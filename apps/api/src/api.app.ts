@@ -8,6 +8,7 @@ import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
 import { sendError } from './http/error.filter';
+import { installDevTokensGate } from './http/dev-tokens-gate';
 import { installJsonBody } from './http/json-body';
 import { installMethodNotAllowed } from './http/method-not-allowed';
 import { RateLimiter } from './http/rate-limit.guard';
@@ -52,6 +53,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   }
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBody(fastify);
+  installDevTokensGate(fastify, cfg.devTokens);
   registerHttpMetrics(fastify, app.get(MetricsService));
   // Every request is rate limited: this hook charges the ones no guard will see (see RateLimiter).
   const limiter = app.get(RateLimiter);

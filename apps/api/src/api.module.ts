@@ -8,7 +8,7 @@ import { ConsumerLagReader, KafkaHealth, KafkaMessaging, KafkaMessagingModule } 
 import { ObservabilityModule, ReadinessCheck } from '@app/observability';
 import { CassandraHealth, CassandraStorageModule } from '@app/storage-cassandra';
 import { ActivitiesController } from './controllers/activities.controller';
-import { DevTokensController, DevTokensEnabled, DevTokensGate } from './controllers/dev-tokens.controller';
+import { DevTokensController } from './controllers/dev-tokens.controller';
 import { FeedsController } from './controllers/feeds.controller';
 import { GraphController } from './controllers/graph.controller';
 import { OpsController } from './controllers/ops.controller';
@@ -48,8 +48,6 @@ import { LiveHub } from './live/live-hub';
   controllers: [ActivitiesController, GraphController, FeedsController, OpsController, DevTokensController],
   providers: [
     LiveHub,
-    DevTokensEnabled,
-    DevTokensGate,
     // The ops overview's lag: the workers' group on the topics they consume, on the fail-fast client.
     {
       provide: ConsumerLagReader,

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { FanoutMetrics } from '@app/feeds';
 import { createFanoutMetrics, scrapedGauge } from './fanout-metrics';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
+import type { PromSample } from './prom-text';
 
 /**
  * What ReliableConsumer and the consumer-lag monitor report. Structurally identical to
@@ -76,9 +77,15 @@ export class MetricsService {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
   }
 
-  /** One metric of this process in the text format ('' if it does not exist). */
-  async renderMetric(name: string): Promise<string> {
-    return this.registry.getSingleMetric(name) ? this.registry.getSingleMetricAsString(name) : '';
+  /** One metric of this process as samples (as a scrape would read them; [] if it does not exist). */
+  async samples(name: string): Promise<PromSample[]> {
+    const metric = await this.registry.getSingleMetric(name)?.get();
+    return (metric?.values ?? []).map((v) => ({
+      // Histograms and summaries name each value (`_bucket`, `_sum`, `_count`); other metrics do not.
+      name: (v as { metricName?: string }).metricName ?? name,
+      labels: Object.fromEntries(Object.entries(v.labels).map(([k, l]) => [k, String(l)])),
+      value: v.value,
+    }));
   }
 
   /** Prometheus text exposition format. */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { measureConsumerLag } from '@app/messaging-kafka';
 import { testEnv, uniqueTag, waitFor } from '@app/testing';
 import { portFor, startWorker, WorkerProcess } from '../../../apps/fanout-worker/test/worker-process';
 
@@ -81,19 +82,7 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
   const groupId = env['KAFKA_GROUP_ID'] as string;
   const topics = [env['KAFKA_TOPIC_ACTIVITIES'], env['KAFKA_TOPIC_FOLLOWS'], env['KAFKA_TOPIC_FANOUT']] as string[];
   /** Records not yet committed by the worker group, over the three topics it consumes. */
-  const lag = async (): Promise<number> => {
-    let total = 0;
-    const committed = await admin.fetchOffsets({ groupId, topics });
-    for (const t of topics) {
-      const ends = await admin.fetchTopicOffsets(t);
-      const done = committed.find((c) => c.topic === t)?.partitions ?? [];
-      for (const e of ends) {
-        const c = Number(done.find((p) => p.partition === e.partition)?.offset ?? -1);
-        total += Number(e.high) - Math.max(0, c < 0 ? Number(e.low) : c);
-      }
-    }
-    return total;
-  };
+  const lag = async (): Promise<number> => (await measureConsumerLag(admin, groupId, topics)).reduce((n, p) => n + p.lag, 0);
   const quiesce: Stack['quiesce'] = async (timeoutMs = 60_000) => {
     // Offsets are committed only after a record's effects are durable, so zero lag on every topic the
     // workers consume means every accepted event has been applied.

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { DomainError } from '@app/domain';
 import { Caller } from '@app/feeds';
 import { ConsumerLagReader } from '@app/messaging-kafka';
-import { MetricsService, parsePrometheusText, scrapeMetrics, sumByLabels, sumHistogram, sumSamples } from '@app/observability';
+import { MetricsService, scrapeMetrics, sumByLabels, sumHistogram, sumSamples } from '@app/observability';
 import { CurrentCaller } from '../http/auth';
 import { OpsOverviewDto } from '../http/ops.dto';
 
@@ -37,7 +37,7 @@ export class OpsController {
     const [lag, scrapes, own] = await Promise.all([
       this.lag.read(),
       Promise.all(this.cfg.opsWorkerMetricsUrls.map((url) => scrapeMetrics(url, SCRAPE))),
-      this.metrics.renderMetric('http_request_duration_seconds'),
+      this.metrics.samples('http_request_duration_seconds'),
     ]);
     const worker = scrapes.flatMap((s) => s.samples);
     return {
@@ -51,7 +51,7 @@ export class OpsController {
       },
       histograms: {
         fanoutSeconds: this.histogram(sumHistogram(worker, 'tideline_fanout_duration_seconds')),
-        apiRequestSeconds: this.histogram(sumHistogram(parsePrometheusText(own), 'http_request_duration_seconds')),
+        apiRequestSeconds: this.histogram(sumHistogram(own, 'http_request_duration_seconds')),
       },
     };
   }

@@ -141,11 +141,9 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return { remove, position };
   }
 
-  /** Whether a routed event is queued for a connection (what it shows is decided at delivery). */
+  /** Whether a replayed event would have been routed to this connection (what it shows is decided at delivery). */
   private concerns(s: ConnState, e: LiveEvent): boolean {
-    if (e.kind === 'graph') return false;
-    if (e.kind === 'pulled') return s.conn.kind === 'home';
-    return s.conn.kind === (e.kind === 'home' ? 'home' : 'notifications') && e.users.includes(s.conn.user);
+    return streamOf(e) === s.conn.kind && (e.kind === 'pulled' || e.users.includes(s.conn.user));
   }
 
   /** Synchronous fan-in from Kafka: queues the event on every connection it may concern, in order. */
@@ -163,10 +161,11 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     }
     if (e.kind === 'pulled') {
       // Whether a connection pulls this author is known per connection (after its refresh).
-      for (const set of this.byUser.values()) for (const s of set) if (this.concerns(s, e)) this.enqueue(s, { event: e, id });
+      for (const set of this.byUser.values()) for (const s of set) if (s.conn.kind === 'home') this.enqueue(s, { event: e, id });
       return;
     }
-    for (const user of new Set(e.users)) for (const s of this.byUser.get(user) ?? []) if (this.concerns(s, e)) this.enqueue(s, { event: e, id });
+    const kind = streamOf(e);
+    for (const user of e.users) for (const s of this.byUser.get(user) ?? []) if (s.conn.kind === kind) this.enqueue(s, { event: e, id });
   }
 
   private enqueue(s: ConnState, e: Queued): void {
@@ -243,3 +242,6 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return this.notifications.groupOf(user, activity);
   }
 }
+
+/** The kind of stream a live event is for (graph events are for none). */
+const streamOf = (e: LiveEvent): LiveConnection['kind'] | null => (e.kind === 'graph' ? null : e.kind === 'notification' ? 'notifications' : 'home');
