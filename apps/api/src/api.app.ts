@@ -8,6 +8,7 @@ import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
 import { sendError } from './http/error.filter';
+import { installConsoleStatic } from './http/console-static';
 import { installDevTokensGate } from './http/dev-tokens-gate';
 import { installJsonBody } from './http/json-body';
 import { installMethodNotAllowed } from './http/method-not-allowed';
@@ -62,6 +63,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   edge.limiter = limiter;
   // After the limiter (a 405 is charged too), before any route is registered (it collects the route table).
   installMethodNotAllowed(fastify, (req) => auth.identify(req));
+  // The web console's static files (docs/console.md): Fastify routes, no Nest guard, not in OpenAPI.
+  installConsoleStatic(fastify);
 
   const doc = new DocumentBuilder()
     .setTitle('Tideline')
