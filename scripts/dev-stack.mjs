@@ -25,13 +25,13 @@ function newestMtime(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts') || e.name.endsWith('.cql')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    else if (/\.(ts|tsx|css|cql)$/.test(e.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
   }
   return newest;
 }
 
 function needsBuild() {
-  const outs = ['dist/apps/api/src/main.js', 'dist/apps/fanout-worker/src/main.js'].map((f) => path.join(REPO, f));
+  const outs = ['dist/apps/api/src/main.js', 'dist/apps/fanout-worker/src/main.js', 'dist/console/index.html'].map((f) => path.join(REPO, f));
   if (!outs.every((f) => fs.existsSync(f))) return true;
   const built = Math.min(...outs.map((f) => fs.statSync(f).mtimeMs));
   return Math.max(newestMtime(path.join(REPO, 'apps')), newestMtime(path.join(REPO, 'libs'))) > built;
@@ -100,7 +100,7 @@ async function main() {
   }
 
   // Development only: readable logs (pino-pretty, successful requests at debug) and POST /dev/tokens, which
-  // mints tokens for any user (a web console is planned on it, issue 12). LOG_FORMAT=json in the environment keeps the JSON lines.
+  // mints tokens for any user (the web console at /console/ signs in through it). LOG_FORMAT=json in the environment keeps the JSON lines.
   const env = {
     ...process.env,
     AUTH_JWT_SECRET: secret,
@@ -179,6 +179,7 @@ async function main() {
     `metrics        ${api}/metrics        worker: http://127.0.0.1:${workerPort}/metrics`,
     generated ? `dev secret     ${secret}   (kept in ${path.relative(REPO, DEV_SECRET_FILE)}; set AUTH_JWT_SECRET to choose one)` : 'secret         from AUTH_JWT_SECRET',
     `demo token     ${demo}`,
+    `web console    ${api}/console/#token=${demo}   (signed in as demo; sign out to pick any user)`,
     'more tokens    npm run -s token -- <user> [--admin]',
     `               curl -X POST -H 'content-type: application/json' -d '{"sub":"alice"}' ${api}/dev/tokens`,
     '',

@@ -1,0 +1,20 @@
+// The one client instance: every call to the API goes through @tideline/client (no fetch of our own).
+import { createTidelineClient, isTidelineError } from '@tideline/client';
+import { currentToken } from './session';
+
+export const client = createTidelineClient({ baseUrl: '', token: currentToken });
+
+/** Fired when the API says the token is no longer good: the app signs out and says why. */
+export const UNAUTHORIZED_EVENT = 'tideline:unauthorized';
+
+/** A human sentence for an error, the server's own message first (with the offending fields). */
+export function describeError(e: unknown): string {
+  if (isTidelineError(e)) {
+    if (e.status === 401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail: e.message }));
+    if (e.status === 429) return `Slow down: ${e.message}${e.retryAfterSeconds ? ` (try again in ${e.retryAfterSeconds} s)` : ''}`;
+    const fields = e.fields?.map((f) => f.field).join(', ');
+    return fields && !e.message.includes(fields) ? `${e.message} (${fields})` : e.message;
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
