@@ -119,7 +119,8 @@ export const serveHtml = (html: string): Promise<StaticSite> => serveStatic({ '/
 /**
  * A TCP proxy in front of `target` (`http://host:port`) that a test can cut, as a network drop would:
  * `cut()` destroys every proxied connection and holds new ones, unanswered, until `restore()`. `heads()` are
- * the request heads received, in order, so a test sees what the browser sent (e.g. a `Last-Event-ID`).
+ * the first request head of each connection, in order, so a test sees what the browser sent (e.g. a
+ * `Last-Event-ID` on an EventSource's reconnect).
  */
 export interface CuttableProxy {
   /** `http://127.0.0.1:<port>`. */
