@@ -4,13 +4,13 @@
 //   npm run client:generate        (node scripts/with-infra.mjs node scripts/client-generate.mjs)
 //
 // The API runs on a free port with the e2e tier's throwaway environment (its own topics and consumer group, the
-// shared test keyspace, migrated here if needed); the rendering is libs/client/codegen.cjs, the same one the drift
+// shared test keyspace, migrated here if needed); the rendering is libs/client/codegen.mjs, the same one the drift
 // test (test/e2e/client-drift.e2e-spec.ts) compares the committed file against.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import codegen from '../libs/client/codegen.cjs';
+import { renderClientTypes } from '../libs/client/codegen.mjs';
 import { ROOT, startProcess, testEnv } from './lib/app-process.mjs';
 
 const OUT = path.join(ROOT, 'libs/client/src/generated/openapi.ts');
@@ -36,7 +36,7 @@ async function main() {
   try {
     const res = await fetch(`${api}/docs-json`);
     if (res.status !== 200) throw new Error(`GET /docs-json answered ${res.status}`);
-    const text = await codegen.renderClientTypes(await res.json());
+    const text = await renderClientTypes(await res.json());
     const before = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
     fs.mkdirSync(path.dirname(OUT), { recursive: true });
     fs.writeFileSync(OUT, text);
