@@ -13,7 +13,7 @@ export default defineConfig({
   plugins: [preact()],
   resolve: {
     // Same mapping as tsconfig.json's paths: the console talks to the API only through the typed client.
-    alias: { '@tideline/client': path.resolve(here, 'src/client-shim.ts') },
+    alias: { '@tideline/client': path.resolve(here, '../../libs/client/src') },
   },
   build: {
     outDir: path.resolve(here, '../../dist/console'),
