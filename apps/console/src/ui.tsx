@@ -76,7 +76,8 @@ export interface PagedList<T> {
 
 /**
  * Pages of one list, pulled one at a time from a `pages()` iterator (the client follows `next`). Items are
- * deduplicated by `key`; a reload starts a fresh iterator and ignores answers of the old one.
+ * deduplicated by `key`. Invariant: `gen` names the current iterator; answers of an older one are dropped, so a
+ * reload never mixes two lists. `deps` say when the list is another one (another user): it then starts over.
  */
 export function usePagedList<T, P extends PageLike<T>>(open: () => AsyncIterable<P>, key: (t: T) => string, deps: unknown[]): PagedList<T> {
   const [items, setItemsState] = useState<T[]>([]);
@@ -86,16 +87,11 @@ export function usePagedList<T, P extends PageLike<T>>(open: () => AsyncIterable
   const gen = useRef(0);
   const iter = useRef<AsyncIterator<P> | null>(null);
   const busy = useRef(false);
-
-  const reload = useCallback(() => {
-    gen.current++;
-    iter.current = open()[Symbol.asyncIterator]();
-    busy.current = false;
-    setItemsState([]);
-    setDone(false);
-    setError(null);
-    setLoading(false);
-  }, deps);
+  // The latest callbacks, so the functions handed out stay the same across renders.
+  const openRef = useRef(open);
+  openRef.current = open;
+  const keyRef = useRef(key);
+  keyRef.current = key;
 
   const loadMore = useCallback(async () => {
     if (busy.current || !iter.current) return;
@@ -108,9 +104,10 @@ export function usePagedList<T, P extends PageLike<T>>(open: () => AsyncIterable
       if (mine !== gen.current) return;
       if (r.done) setDone(true);
       else {
+        const k = keyRef.current;
         setItemsState((old) => {
-          const seen = new Set(old.map(key));
-          return [...old, ...r.value.items.filter((i) => !seen.has(key(i)))];
+          const seen = new Set(old.map(k));
+          return [...old, ...r.value.items.filter((i) => !seen.has(k(i)))];
         });
         if (r.value.next === null) setDone(true);
       }
@@ -122,21 +119,25 @@ export function usePagedList<T, P extends PageLike<T>>(open: () => AsyncIterable
         setLoading(false);
       }
     }
-  }, [reload]);
+  }, []);
 
-  // A new list (other user, other feed): start over and fetch its first page.
-  useEffect(() => {
-    reload();
-    void loadMore();
-  }, [reload, loadMore]);
+  /** A fresh iterator from the first page; `keep` leaves the shown items in place (duplicates are dropped). */
+  const restart = useCallback(
+    (keep: boolean) => {
+      gen.current++;
+      iter.current = openRef.current()[Symbol.asyncIterator]();
+      busy.current = false;
+      if (!keep) setItemsState([]);
+      setDone(false);
+      setError(null);
+      void loadMore();
+    },
+    [loadMore],
+  );
+  const reload = useCallback(() => restart(false), [restart]);
+  const retry = useCallback(() => restart(true), [restart]);
 
-  const retry = useCallback(() => {
-    gen.current++;
-    iter.current = open()[Symbol.asyncIterator]();
-    busy.current = false;
-    setDone(false);
-    void loadMore();
-  }, [reload, loadMore]);
+  useEffect(reload, deps);
 
   return { items, loading, done, error, loadMore, reload, retry, setItems: setItemsState };
 }

@@ -29,7 +29,7 @@ export function FeedItem({ a, me, now, onDelete }: { a: FeedEntry; me: string; n
         </p>
         <p class="feed-meta">
           <Time iso={a.published} now={now} />
-          {a.to && a.to.length > 0 ? <span class="to"> · to {a.to.join(', ')}</span> : null}
+          {a.to && a.to.length > 0 ? <span class="to"> · to {a.to.map((u) => (u === me ? 'you' : u)).join(', ')}</span> : null}
           {own ? <span class="you"> · you</span> : null}
         </p>
       </div>

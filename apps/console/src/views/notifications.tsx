@@ -76,7 +76,7 @@ export function Notifications({ me, counts, subscribe, refreshCounts }: Props) {
               </div>
               <div class="feed-body">
                 <p class="feed-line">
-                  <strong>{actorsPhrase(g)}</strong> <span class="verb">{verbOf(g.type)}</span> <span class="object">{g.object}</span>
+                  <strong>{actorsPhrase(g)}</strong> <span class="verb">{verbOf(g.type)}</span> <span class="object">{g.object === me ? 'you' : g.object}</span>
                 </p>
                 <p class="feed-meta">
                   <Time iso={g.updated} now={now} />

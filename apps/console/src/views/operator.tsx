@@ -122,6 +122,7 @@ function OpsTables({ o }: { o: OpsOverview }) {
     <div class="columns">
       <section class="card">
         <h2>Lag by partition</h2>
+        <div class="table-scroll">
         <table class="table" data-testid="ops-lag-table">
           <thead><tr><th>Topic</th><th class="num">Partition</th><th class="num">Lag</th></tr></thead>
           <tbody>
@@ -132,6 +133,7 @@ function OpsTables({ o }: { o: OpsOverview }) {
             ))}
           </tbody>
         </table>
+        </div>
       </section>
       <section class="card">
         <h2>Workers</h2>
