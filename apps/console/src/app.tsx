@@ -62,6 +62,16 @@ export function App() {
   return <Shell key={session.token} session={session} onSignOut={() => signOut()} />;
 }
 
+/** Stands in for the word "Notifications" where the header is narrow (styles.css). */
+function BellIcon() {
+  return (
+    <svg class="nav-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+      <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
+  );
+}
+
 function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const route = useRoute();
   const n = useNotifications(session.sub);
@@ -78,7 +88,8 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           <nav class="nav" data-testid="nav">
             {tabs.map(([r, label]) => (
               <a key={r} href={`#/${r}`} class={`nav-link${route === r ? ' is-active' : ''}`} data-testid={`nav-${r}`} aria-current={route === r ? 'page' : undefined}>
-                {label}
+                {r === 'notifications' ? <BellIcon /> : null}
+                <span class={r === 'notifications' ? 'nav-label nav-label-long' : 'nav-label'}>{label}</span>
                 {r === 'notifications' ? (
                   <>
                     <span class={`badge badge-unseen${n.counts.unseen ? '' : ' is-zero'}`} data-testid="badge-unseen" title="unseen">{n.counts.unseen}</span>
