@@ -113,6 +113,8 @@ class LiveSession<E, P> {
             yield* this.sync(conn.signal);
             this.failures = 0;
             this.setState('open');
+            // That first page is what a `reset` asks for: not fetched twice.
+            if (b.event === 'reset') continue;
           }
           yield* this.dispatch(b, conn.signal);
         }

@@ -1906,7 +1906,7 @@ export interface operations {
     FeedsController_homeStream: {
         parameters: {
             query?: {
-                /** @description the bearer token, for clients that cannot send Authorization (EventSource); ignored when the header is sent; anything but one valid token is 401 */
+                /** @description the bearer token, for clients that cannot send Authorization (EventSource). Ignored when the Authorization header is sent; otherwise anything but one valid token (at most 4096 characters) is 401 */
                 access_token?: string;
             };
             header?: never;
@@ -2003,7 +2003,7 @@ export interface operations {
     FeedsController_notificationStream: {
         parameters: {
             query?: {
-                /** @description the bearer token, for clients that cannot send Authorization (EventSource); ignored when the header is sent; anything but one valid token is 401 */
+                /** @description the bearer token, for clients that cannot send Authorization (EventSource). Ignored when the Authorization header is sent; otherwise anything but one valid token (at most 4096 characters) is 401 */
                 access_token?: string;
             };
             header?: never;
