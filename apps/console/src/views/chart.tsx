@@ -12,6 +12,15 @@ export interface Line {
 
 const HEIGHT = 180;
 
+function newest(col: uPlot.AlignedData[number] | undefined): number | null {
+  if (!col) return null;
+  for (let i = col.length - 1; i >= 0; i--) {
+    const v = col[i];
+    if (typeof v === 'number') return v;
+  }
+  return null;
+}
+
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
@@ -44,7 +53,11 @@ export function Chart({ title, lines, data, testid }: { title: string; lines: Li
           width: 2,
           spanGaps: false,
           points: { show: false },
-          value: (_u: uPlot, v: number | null) => (v === null ? '–' : (l.fmt ?? fmt)(v)),
+          // Off the chart the legend shows the newest value rather than a dash.
+          value: (u: uPlot, v: number | null, si: number) => {
+            const shown = v ?? newest(u.data[si]);
+            return shown === null ? '–' : (l.fmt ?? fmt)(shown);
+          },
         })),
       ],
     };

@@ -87,10 +87,10 @@ export function Operator({ admin }: { admin: boolean }) {
       <div class="stats">
         <Stat label="Consumer lag" value={lagTotal === null ? '–' : n0(lagTotal)} testid="ops-lag-total" tone={lagTotal !== null && lagTotal > 1000 ? 'warn' : undefined} />
         <Stat label="Deliveries / s" value={lastRate === null ? '–' : n0(lastRate)} testid="ops-delivered-rate" />
-        <Stat label="Dead-lettered" value={n0(deadTotal)} testid="ops-dead-total" tone={deadTotal > 0 ? 'warn' : undefined} />
+        <Stat label="Dead-lettered" note="total" value={n0(deadTotal)} testid="ops-dead-total" tone={deadTotal > 0 ? 'warn' : undefined} />
         <Stat label="Workers up" value={latest ? `${up} / ${latest.workers.length}` : '–'} testid="ops-workers-up" tone={latest && up < latest.workers.length ? 'bad' : undefined} />
-        <Stat label="Fanout p99 (all time)" value={latest ? secs(quantile(latest.histograms.fanoutSeconds, 0.99)) : '–'} />
-        <Stat label="API p99 (all time)" value={latest ? secs(quantile(latest.histograms.apiRequestSeconds, 0.99)) : '–'} />
+        <Stat label="Fanout p99" note="since start" value={latest ? secs(quantile(latest.histograms.fanoutSeconds, 0.99)) : '–'} />
+        <Stat label="API p99" note="since start" value={latest ? secs(quantile(latest.histograms.apiRequestSeconds, 0.99)) : '–'} />
       </div>
       <div class="charts">
         <Chart testid="ops-chart-lag" title="Consumer lag (records)" data={d([series.lag])} lines={[{ label: 'total lag', color: '#0d9488', fmt: n0 }]} />
@@ -106,11 +106,12 @@ export function Operator({ admin }: { admin: boolean }) {
   );
 }
 
-function Stat({ label, value, testid, tone }: { label: string; value: string; testid?: string; tone?: 'warn' | 'bad' }) {
+function Stat({ label, value, testid, tone, note }: { label: string; value: string; testid?: string; tone?: 'warn' | 'bad'; note?: string }) {
   return (
     <div class={`card stat${tone ? ` stat-${tone}` : ''}`}>
       <span class="stat-label">{label}</span>
       <span class="stat-value" data-testid={testid}>{value}</span>
+      {note ? <span class="stat-note">{note}</span> : null}
     </div>
   );
 }
