@@ -12,8 +12,9 @@ export function describeError(e: unknown): string {
   if (isTidelineError(e)) {
     if (e.status === 401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail: e.message }));
     if (e.status === 429) return `Slow down: ${e.message}${e.retryAfterSeconds ? ` (try again in ${e.retryAfterSeconds} s)` : ''}`;
-    const fields = e.fields?.map((f) => f.field).join(', ');
-    return fields && !e.message.includes(fields) ? `${e.message} (${fields})` : e.message;
+    // Name the offending fields the message does not already mention.
+    const extra = (e.fields ?? []).map((f) => f.field).filter((f) => !e.message.includes(f));
+    return extra.length > 0 ? `${e.message} (${extra.join(', ')})` : e.message;
   }
   if (e instanceof Error) return e.message;
   return String(e);
