@@ -214,6 +214,16 @@ describe('HTTP edge security', () => {
       }
     });
 
+    it('refuses a JSON null, an array or a malformed group id on /seen and /read instead of marking everything', async () => {
+      for (const mark of ['seen', 'read']) {
+        for (const raw of ['null', '[]', '{"groups":"all"}', '{"groups":["not-a-group-id"]}']) {
+          const r = await rawRequest(s.api, 'POST', `/v1/feeds/notifications/${alice}/${mark}`, { ...bearer(), 'content-type': 'application/json' }, raw);
+          expect([mark, raw, r.status]).toEqual([mark, raw, 400]);
+          expect(JSON.parse(r.body)).toMatchObject({ error: 'VALIDATION_FAILED' });
+        }
+      }
+    });
+
     it('refuses a __proto__ or constructor.prototype key by name, and merges nothing', async () => {
       for (const raw of [
         `{"__proto__":{"admin":true},"actor":"${alice}","type":"post","object":"o"}`,

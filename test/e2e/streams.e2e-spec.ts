@@ -261,4 +261,40 @@ describe('SSE streams', () => {
       expect(out).not.toContain(t.split('.')[2] as string);
     }
   });
+
+});
+describe('SSE stream lifetime (STREAM_MAX_SECONDS)', () => {
+  // Its own stack, after the one above is closed: stacks of one test process share their ports.
+  const open: SseClient[] = [];
+  afterEach(() => {
+    for (const c of open.splice(0)) c.close();
+  });
+  let short: Stack;
+  beforeAll(async () => {
+    short = await startStack({ RATE_LIMIT_PER_MINUTE: '1000000', STREAM_MAX_SECONDS: '2' });
+  }, 180_000);
+  afterAll(async () => short?.close());
+
+  it('ends a stream cleanly after its lifetime, leaves nothing in the hub, and the client resumes from its last id', async () => {
+    const reader = short.user('life');
+    const src = short.user('lsrc');
+    expect((await short.call('PUT', `/v1/users/${reader}/following/${src}`, reader)).status).toBe(204);
+    await short.quiesce();
+    const path = `/v1/feeds/home/${reader}/stream?access_token=${short.token(reader)}`;
+    const opened = Date.now();
+    const first = openSse(short.api, path);
+    open.push(first);
+    await waitFor('the server to end the stream', () => first.finished(), { timeoutMs: 15_000, describe: () => first.text().slice(-200) });
+    // At most 2 s less a random tenth: never before 1.8 s.
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(1_800);
+    expect(first.status()).toBe(200);
+    expect(first.text()).toContain(': connected');
+    const gaugeOf = async (): Promise<number> => metricSum(await (await fetch(`${short.api}/metrics`)).text(), 'tideline_sse_connections');
+    await waitFor('the hub entry to be released', async () => (await gaugeOf()) === 0, { timeoutMs: 10_000, describe: gaugeOf });
+    const gap = (await short.call('POST', '/v1/activities', src, { actor: src, type: 'post', object: 'after-the-end' })).body as { id: string };
+    await short.quiesce();
+    const again = openSse(short.api, path, { 'last-event-id': first.lastId() as string });
+    open.push(again);
+    await waitFor('the post made after the end, on the resumed stream', () => again.events().some((e) => e.event === 'activity' && e.subject === gap.id), { timeoutMs: 20_000, describe: () => again.text().slice(-300) });
+  });
 });

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { MetricsService, registerHttpMetrics } from '@app/observability';
@@ -12,6 +12,7 @@ import { installConsoleStatic } from './http/console-static';
 import { installDevTokensGate } from './http/dev-tokens-gate';
 import { installJsonBody } from './http/json-body';
 import { installMethodNotAllowed } from './http/method-not-allowed';
+import { buildOpenApi } from './http/openapi';
 import { RateLimiter } from './http/rate-limit.guard';
 
 /** docs/api.md §2: bodies over 64 KiB are refused with 413. */
@@ -66,12 +67,6 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // The web console's static files (docs/console.md): Fastify routes, no Nest guard, not in OpenAPI.
   installConsoleStatic(fastify);
 
-  const doc = new DocumentBuilder()
-    .setTitle('Tideline')
-    .setDescription('Fan-out activity streams: home, user and notification feeds (docs/api.md)')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -32,6 +32,16 @@ export function baseFetch(opts: TidelineClientOptions): typeof fetch {
 }
 
 /**
+ * An empty answer (202/204 with no body) read to its end here: openapi-fetch returns without touching such a
+ * body, and a browser then reports the request as aborted (net::ERR_ABORTED) although it succeeded.
+ */
+async function settled(res: Response): Promise<Response> {
+  if (res.headers.get('content-length') !== '0' && res.status !== 204) return res;
+  await res.arrayBuffer();
+  return new Response(null, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/**
  * What openapi-fetch sends every REST request through: adds the bearer token (asked afresh per attempt), retries a
  * 429 after `Retry-After` up to `maxRetries` times when the wait is at most `maxWaitMs` (otherwise the 429 is
  * returned and becomes a RATE_LIMITED error), and turns a failed fetch into a NETWORK error.
@@ -52,7 +62,7 @@ export function restTransport(opts: TidelineClientOptions): FetchFn {
       } catch (e) {
         throw networkError(e, req.signal);
       }
-      if (res.status !== 429 || attempt >= maxRetries) return res;
+      if (res.status !== 429 || attempt >= maxRetries) return settled(res);
       const waitMs = (retryAfterSeconds(res.headers) ?? 1) * 1000;
       if (waitMs > maxWaitMs) return res;
       await res.body?.cancel().catch(() => undefined);

@@ -15,6 +15,8 @@ export interface AppConfig {
   readonly rateLimitPerMinute: number;
   readonly followLimit: number;
   readonly streamsPerUser: number;
+  /** Longest life of one SSE stream, in ms (a random 0-10 % is taken off each). */
+  readonly streamMaxMs: number;
   /** `true` = any origin, a list = those origins, `false` = CORS off. */
   readonly corsOrigins: boolean | string[];
   readonly kafka: {
@@ -76,6 +78,17 @@ function developmentAndOps(env: Env): Pick<AppConfig, 'logLevel' | 'logFormat' |
   };
 }
 
+/** What the API's edge bounds per caller and connection. */
+function edgeLimits(env: Env): Pick<AppConfig, 'rateLimitPerMinute' | 'followLimit' | 'streamsPerUser' | 'streamMaxMs' | 'corsOrigins'> {
+  return {
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    followLimit: env.FOLLOW_LIMIT,
+    streamsPerUser: env.STREAMS_PER_USER,
+    streamMaxMs: env.STREAM_MAX_SECONDS * 1000,
+    corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS === 'none' ? false : list(env.CORS_ORIGINS),
+  };
+}
+
 /** Flat env → the typed, nested object both apps inject. */
 export function toAppConfig(env: Env): AppConfig {
   return {
@@ -83,10 +96,7 @@ export function toAppConfig(env: Env): AppConfig {
     workerHttpPort: env.WORKER_HTTP_PORT,
     jwtSecret: env.AUTH_JWT_SECRET,
     ...developmentAndOps(env),
-    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
-    followLimit: env.FOLLOW_LIMIT,
-    streamsPerUser: env.STREAMS_PER_USER,
-    corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS === 'none' ? false : list(env.CORS_ORIGINS),
+    ...edgeLimits(env),
     kafka: {
       brokers: list(env.KAFKA_BROKERS),
       clientId: env.KAFKA_CLIENT_ID,

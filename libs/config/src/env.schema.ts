@@ -86,6 +86,8 @@ export class Env {
   @IsInt() @Min(1) @Max(100_000) FOLLOW_LIMIT: number = 5000;
   /** Open SSE streams per user per API instance (docs/api.md). */
   @IsInt() @Min(1) @Max(1000) STREAMS_PER_USER: number = 5;
+  /** A stream is ended after this long (±10 %), so connections spread over instances again; clients resume (docs/api.md §2.5). */
+  @IsInt() @Min(1) @Max(86_400) STREAM_MAX_SECONDS: number = 3600;
   /** Browser origins allowed to call the API: `*`, a comma-separated list of origins, or `none` (CORS off). */
   @IsString() @Matches(/^(\*|none|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)?$/, { message: 'CORS_ORIGINS must be *, none, or origins like https://app.example.com separated by commas' })
   CORS_ORIGINS: string = '*';

@@ -66,3 +66,6 @@ export const recordIdentity = (topic: string, partition: number, offset: string)
   String(partition),
   offset,
 ];
+
+/** Longest page cursor accepted (docs/api.md §2.3); anything longer is INVALID_CURSOR unread. */
+export const MAX_CURSOR_LENGTH = 1024;

@@ -16,6 +16,9 @@ export interface NotificationEntry extends FeedPosition {
 /** The UTC day of `published` (docs/api.md §1.4: groups are by type, object and UTC day). */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
+/** The shape of every id groupId() makes: `yyyymmdd-` and 22 base64url characters. */
+export const GROUP_ID_PATTERN = /^\d{8}-[A-Za-z0-9_-]{22}$/;
+
 /** Stable, URL-safe group id: the same (type, object, day) always yields the same id. */
 export function groupId(type: string, object: string, ms: number): string {
   const day = utcDay(ms);

@@ -1,17 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsObject,
-  ValidateIf,
-  IsString,
-  Length,
-  Matches,
-  registerDecorator,
-  ValidationOptions,
-} from 'class-validator';
-import { ID_PATTERN, MAX_EXTRA_BYTES, MAX_FOREIGN_ID, MAX_TO, parseRfc3339, VERB_PATTERN } from '@app/domain';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsObject, registerDecorator, ValidationOptions } from 'class-validator';
+import { MAX_EXTRA_BYTES, MAX_FOREIGN_ID, MAX_TO, parseRfc3339 } from '@app/domain';
+// Optional: "may be absent", not "may be null"; an explicit null is validated (and refused) like any wrong value.
+import { IdField, IdListField, Optional, TextField, VerbField } from './rules';
 
 function IsRfc3339(options?: ValidationOptions) {
   return (object: object, propertyName: string): void =>
@@ -54,45 +45,36 @@ function IsPlainObject(options?: ValidationOptions) {
     });
 }
 
-/**
- * Optional means "may be absent", not "may be null": an explicit null is validated (and rejected) like
- * any other wrong value, so that it can never reach the id derivation or the stored activity.
- */
-const Optional = (): PropertyDecorator => ValidateIf((_o: object, v: unknown) => v !== undefined);
-
-const ID_MSG = 'must be 1-128 characters of A-Z a-z 0-9 _ . : @ -';
 
 /**
  * An activity as producers submit it (docs/api.md §1), shared by the REST API and the Kafka intake so
  * both reject exactly the same inputs. Unknown top-level fields are rejected; custom data goes in `extra`.
  */
 export class ActivityInputDto {
-  @ApiProperty({ example: 'alice', pattern: ID_PATTERN.source })
-  @IsString() @Matches(ID_PATTERN, { message: `actor ${ID_MSG}` })
+  @IdField({ example: 'alice', description: "user id; over REST the caller's sub unless the caller is admin" })
   actor!: string;
 
-  @ApiProperty({ example: 'Create', pattern: VERB_PATTERN.source, description: 'the verb' })
-  @IsString() @Matches(VERB_PATTERN, { message: 'type must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
+  @VerbField({ example: 'Create', description: 'the verb' })
   type!: string;
 
-  @ApiProperty({ example: 'post:1', pattern: ID_PATTERN.source })
-  @IsString() @Matches(ID_PATTERN, { message: `object ${ID_MSG}` })
+  @IdField({ example: 'post:1' })
   object!: string;
 
-  @ApiPropertyOptional({ pattern: ID_PATTERN.source })
-  @Optional() @IsString() @Matches(ID_PATTERN, { message: `target ${ID_MSG}` })
+  @IdField({ required: false })
   target?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'default: the time it was accepted; at most 5 minutes in the future' })
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    description: `RFC 3339; default: the time it was accepted. At most 5 minutes in the future and within the retention window (FEED_RETENTION_DAYS), else 400`,
+  })
   @Optional() @IsRfc3339()
   published?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_TO, description: 'users who get it in their notifications' })
-  @Optional() @IsArray() @ArrayMaxSize(MAX_TO) @IsString({ each: true }) @Matches(ID_PATTERN, { each: true, message: `each to entry ${ID_MSG}` })
+  @IdListField(MAX_TO, { description: 'users who get it in their notifications' })
   to?: string[];
 
-  @ApiPropertyOptional({ maxLength: MAX_FOREIGN_ID, description: "the producer's own id; (actor, foreignId, published) identifies the activity" })
-  @Optional() @IsString() @Length(1, MAX_FOREIGN_ID)
+  @TextField(1, MAX_FOREIGN_ID, { required: false, description: "the producer's own id; (actor, foreignId, published) identifies the activity" })
   foreignId?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: `any JSON object, at most ${MAX_EXTRA_BYTES} bytes serialized` })
@@ -102,7 +84,7 @@ export class ActivityInputDto {
 
 /** The Kafka form additionally allows a pre-assigned `id` and `op: "create"`. */
 export class ActivityRecordDto extends ActivityInputDto {
-  @Optional() @IsString() @Matches(ID_PATTERN, { message: `id ${ID_MSG}` })
+  @IdField({ required: false })
   id?: string;
 
   @Optional() @IsIn(['create'], { message: 'op must be "create" or "delete"' })
@@ -112,15 +94,15 @@ export class ActivityRecordDto extends ActivityInputDto {
 /** `{ "op": "delete", "id", "actor" }` on the activities topic. */
 export class DeleteRecordDto {
   @IsIn(['delete']) op!: 'delete';
-  @IsString() @Matches(ID_PATTERN, { message: `id ${ID_MSG}` }) id!: string;
-  @IsString() @Matches(ID_PATTERN, { message: `actor ${ID_MSG}` }) actor!: string;
+  @IdField() id!: string;
+  @IdField() actor!: string;
 }
 
 /** `{ "op", "user", "target" }` on the follows topic; `at` (RFC 3339) is an optional extension. */
 export class GraphRecordDto {
   @IsIn(['follow', 'unfollow', 'mute', 'unmute'], { message: 'op must be one of follow, unfollow, mute, unmute' })
   op!: 'follow' | 'unfollow' | 'mute' | 'unmute';
-  @IsString() @Matches(ID_PATTERN, { message: `user ${ID_MSG}` }) user!: string;
-  @IsString() @Matches(ID_PATTERN, { message: `target ${ID_MSG}` }) target!: string;
+  @IdField() user!: string;
+  @IdField() target!: string;
   @Optional() @IsRfc3339() at?: string;
 }

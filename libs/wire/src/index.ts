@@ -5,4 +5,5 @@
  */
 export * from './activity.dto';
 export * from './requests.dto';
+export * from './rules';
 export * from './validate';

@@ -5,7 +5,7 @@ import { DomainError, FieldProblem } from '@app/domain';
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own: FieldProblem[] = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    const own: FieldProblem[] = e.constraints ? [{ field, problems: [...new Set(Object.values(e.constraints))] }] : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
 }
@@ -48,7 +48,7 @@ export function validateInput<T extends object>(cls: new () => T, raw: unknown, 
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: opts.unknownFields !== 'ignore', forbidUnknownValues: true });
   if (errors.length > 0) {
     const fields = flatten(errors);
-    throw new DomainError('VALIDATION_FAILED', fields.map((f) => f.problems.join('; ')).join('; '), fields);
+    throw new DomainError('VALIDATION_FAILED', [...new Set(fields.flatMap((f) => f.problems))].join('; '), fields);
   }
   return dto;
 }

@@ -22,6 +22,8 @@ export interface SseClient {
   stopReading(): void;
   /** True once the server closed the connection. */
   ended(): boolean;
+  /** True once the response is over: the connection closed, or the chunked body's last chunk arrived (keep-alive). */
+  finished(): boolean;
   close(): void;
 }
 
@@ -49,6 +51,7 @@ export function openSse(base: string, path: string, headers: Record<string, stri
   return {
     status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0),
     head: () => raw.slice(0, Math.max(0, raw.indexOf('\r\n\r\n'))),
+    finished: () => ended || (raw.indexOf('\r\n\r\n') >= 0 && raw.endsWith('\r\n0\r\n\r\n')),
     text: body,
     events: () =>
       body()

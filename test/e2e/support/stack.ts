@@ -23,12 +23,17 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** Stacks started and not yet closed in this process. */
+let running = 0;
+
 /**
  * The real stack for one e2e test file: the API in this process (listening on an ephemeral port) and
  * `workers` fanout worker processes, all on topics, consumer group and user ids of their own, against the
  * Cassandra and Kafka that `npm test` started.
  */
 export async function startStack(overrides: Record<string, string> = {}, opts: { workers?: number } = {}): Promise<Stack> {
+  // Ports derive from the test process's pid (portFor), so a second stack would answer with the first's API.
+  if (running > 0) throw new Error('startStack: another stack of this test file is still running; close it first (stacks share their ports)');
   const tag = uniqueTag('e');
   const env = testEnv(tag, overrides);
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -44,6 +49,7 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
     await apiProc?.stop();
     throw e;
   }
+  running++;
   const started = apiProc;
   const api = `http://127.0.0.1:${port}`;
   const secret = env['AUTH_JWT_SECRET'] as string;
@@ -103,6 +109,7 @@ export async function startStack(overrides: Record<string, string> = {}, opts: {
       await admin.disconnect();
       await Promise.all(workers.map((w) => w.stop()));
       await started.stop();
+      running--;
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;

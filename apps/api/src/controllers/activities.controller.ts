@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Activity } from '@app/domain';
 import { Caller, CommandsService } from '@app/feeds';
 import { ActivityInputDto, ActivityParams } from '@app/wire';
+import { ApiErrors, BODY_ERRORS, V1_ERRORS } from '../http/api-errors';
 import { CurrentCaller } from '../http/auth';
 import { ActivityDto } from '../http/responses.dto';
 
@@ -16,6 +17,7 @@ export class ActivitiesController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: ActivityDto })
+  @ApiErrors(V1_ERRORS, BODY_ERRORS, 'FORBIDDEN')
   publish(@CurrentCaller() caller: Caller, @Body() body: ActivityInputDto): Promise<Activity> {
     return this.commands.accept(caller, body);
   }
@@ -23,6 +25,7 @@ export class ActivitiesController {
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ description: 'the delete is accepted; the activity is hidden at once and removed from every feed shortly' })
+  @ApiErrors(V1_ERRORS, 'VALIDATION_FAILED', 'FORBIDDEN', 'NOT_FOUND')
   async remove(@CurrentCaller() caller: Caller, @Param() p: ActivityParams): Promise<void> {
     await this.commands.delete(caller, p.id);
   }

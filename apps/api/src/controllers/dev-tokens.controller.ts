@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwtService } from '@nestjs/jwt';
 import { DEV_TOKEN_TTL, DevTokenBody } from '@app/wire';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
 import { Public } from '../http/auth';
 import { DevTokenDto } from '../http/dev-tokens.dto';
 
@@ -22,8 +23,7 @@ export class DevTokensController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Mint a development token', description: 'development only; 404 unless DEV_TOKENS=true' })
   @ApiCreatedResponse({ type: DevTokenDto })
-  @ApiBadRequestResponse({ description: 'invalid sub, admin or ttlSeconds, or another field' })
-  @ApiNotFoundResponse({ description: 'DEV_TOKENS is not true' })
+  @ApiErrors(BODY_ERRORS, 'NOT_FOUND', 'RATE_LIMITED')
   mint(@Body() body: DevTokenBody): DevTokenDto {
     const admin = body.admin === true;
     const iat = Math.floor(Date.now() / 1000);

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { Activity } from '@app/domain';
 import { assertActsFor, Caller, FeedReaderService, NotificationPage, NotificationReaderService, Page } from '@app/feeds';
+import { ApiErrors, BODY_ERRORS, V1_ERRORS } from '../http/api-errors';
 import { AcceptsQueryToken, CurrentCaller } from '../http/auth';
 import { DEFAULT_PAGE_LIMIT, MarkGroupsBody, PageQuery, UserParams } from '@app/wire';
 import { ActivityPageDto, NotificationPageDto } from '../http/responses.dto';
@@ -10,6 +12,21 @@ import { LiveHub } from '../live/live-hub';
 
 /** Idle SSE connections get a comment line this often so proxies keep them open. */
 const HEARTBEAT_MS = 15_000;
+
+/** EventSource cannot send headers: the token may come as one `access_token` (the header wins when both are sent). */
+const ACCESS_TOKEN_QUERY = {
+  name: 'access_token',
+  required: false,
+  // No length or format rules here: the parameter is ignored whenever the header is sent, so no value is refused as such.
+  schema: { type: 'string' as const },
+  description: 'the bearer token, for clients that cannot send Authorization (EventSource). Ignored when the Authorization header is sent; otherwise anything but one valid token (at most 4096 characters) is 401',
+};
+
+/** A stream's 200: `text/event-stream` only (its errors are JSON, documented apart). */
+const sseResponse = (description: string): { description: string; content: Record<string, { schema: { type: 'string' } }> } => ({
+  description,
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+});
 /** Bytes a stream may have written but not yet sent before its client counts as too slow. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -23,16 +40,19 @@ export class FeedsController {
     private readonly feeds: FeedReaderService,
     private readonly notifications: NotificationReaderService,
     private readonly hub: LiveHub,
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
   ) {}
 
   @Get('user/:userId')
   @ApiOkResponse({ type: ActivityPageDto })
+  @ApiErrors(V1_ERRORS, 'VALIDATION_FAILED', 'INVALID_CURSOR')
   user(@Param() p: UserParams, @Query() q: PageQuery): Promise<Page<Activity>> {
     return this.feeds.userFeed(p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
   }
 
   @Get('home/:userId')
   @ApiOkResponse({ type: ActivityPageDto })
+  @ApiErrors(V1_ERRORS, 'VALIDATION_FAILED', 'INVALID_CURSOR', 'FORBIDDEN')
   home(@CurrentCaller() c: Caller, @Param() p: UserParams, @Query() q: PageQuery): Promise<Page<Activity>> {
     assertActsFor(c, p.userId);
     return this.feeds.homeFeed(p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
@@ -40,6 +60,7 @@ export class FeedsController {
 
   @Get('notifications/:userId')
   @ApiOkResponse({ type: NotificationPageDto })
+  @ApiErrors(V1_ERRORS, 'VALIDATION_FAILED', 'INVALID_CURSOR', 'FORBIDDEN')
   notificationsPage(@CurrentCaller() c: Caller, @Param() p: UserParams, @Query() q: PageQuery): Promise<NotificationPage> {
     assertActsFor(c, p.userId);
     return this.notifications.list(p.userId, q.limit ?? DEFAULT_PAGE_LIMIT, q.cursor);
@@ -49,6 +70,7 @@ export class FeedsController {
   @HttpCode(204)
   @ApiBody({ type: MarkGroupsBody, required: false })
   @ApiNoContentResponse()
+  @ApiErrors(V1_ERRORS, BODY_ERRORS, 'FORBIDDEN')
   async seen(@CurrentCaller() c: Caller, @Param() p: UserParams, @Body() body?: MarkGroupsBody): Promise<void> {
     assertActsFor(c, p.userId);
     await this.notifications.mark(p.userId, 'seen', body?.groups);
@@ -58,6 +80,7 @@ export class FeedsController {
   @HttpCode(204)
   @ApiBody({ type: MarkGroupsBody, required: false })
   @ApiNoContentResponse()
+  @ApiErrors(V1_ERRORS, BODY_ERRORS, 'FORBIDDEN')
   async read(@CurrentCaller() c: Caller, @Param() p: UserParams, @Body() body?: MarkGroupsBody): Promise<void> {
     assertActsFor(c, p.userId);
     await this.notifications.mark(p.userId, 'read', body?.groups);
@@ -65,18 +88,18 @@ export class FeedsController {
 
   @Get('home/:userId/stream')
   @AcceptsQueryToken()
-  @ApiProduces('text/event-stream')
-  @ApiQuery({ name: 'access_token', required: false, type: String })
-  @ApiOkResponse({ description: 'events `activity` (data: activity) and `delete` (data: {"id"})' })
+  @ApiQuery(ACCESS_TOKEN_QUERY)
+  @ApiOkResponse(sseResponse('events `activity` (data: the activity), `delete` (data: {"id"}) and `reset` (data: {}); docs/api.md §2.5'))
+  @ApiErrors(V1_ERRORS, 'VALIDATION_FAILED', 'FORBIDDEN', 'TOO_MANY_STREAMS')
   homeStream(@CurrentCaller() c: Caller, @Param() p: UserParams, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.stream(c, p.userId, 'home', req, reply);
   }
 
   @Get('notifications/:userId/stream')
   @AcceptsQueryToken()
-  @ApiProduces('text/event-stream')
-  @ApiQuery({ name: 'access_token', required: false, type: String })
-  @ApiOkResponse({ description: 'events `group` (data: notification group)' })
+  @ApiQuery(ACCESS_TOKEN_QUERY)
+  @ApiOkResponse(sseResponse('events `group` (data: the whole notification group) and `reset` (data: {}); docs/api.md §2.5'))
+  @ApiErrors(V1_ERRORS, 'VALIDATION_FAILED', 'FORBIDDEN', 'TOO_MANY_STREAMS')
   notificationStream(@CurrentCaller() c: Caller, @Param() p: UserParams, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.stream(c, p.userId, 'notifications', req, reply);
   }
@@ -92,11 +115,12 @@ export class FeedsController {
     const raw = reply.raw;
     let closed = false;
     // Whatever stage the setup reached is recorded here, and close() undoes exactly that.
-    const setup: { heartbeat?: NodeJS.Timeout; remove?: () => void } = {};
+    const setup: { heartbeat?: NodeJS.Timeout; lifetime?: NodeJS.Timeout; remove?: () => void } = {};
     const close = (): void => {
       if (closed) return;
       closed = true;
       if (setup.heartbeat) clearInterval(setup.heartbeat);
+      if (setup.lifetime) clearTimeout(setup.lifetime);
       setup.remove?.();
     };
     raw.on('close', close);
@@ -137,6 +161,12 @@ export class FeedsController {
     write('retry: 3000\n\n');
     // An id-only block moves the client's Last-Event-ID without an event, so even a quiet stream resumes exactly.
     setup.heartbeat = setInterval(() => write(`: heartbeat\nid: ${sseId(live.position())}\n\n`), HEARTBEAT_MS);
+    // Ends cleanly after STREAM_MAX_SECONDS less a random tenth (so streams opened together do not all
+    // reconnect together): the client reconnects with Last-Event-ID, possibly to another instance.
+    setup.lifetime = setTimeout(() => {
+      close();
+      raw.end();
+    }, this.cfg.streamMaxMs * (1 - Math.random() * 0.1));
     if (kind === 'home') await this.startReading(user);
     write(`: connected\nid: ${sseId(live.position())}\n\n`);
   }

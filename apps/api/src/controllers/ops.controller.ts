@@ -1,10 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DomainError } from '@app/domain';
 import { Caller } from '@app/feeds';
 import { ConsumerLagReader } from '@app/messaging-kafka';
 import { MetricsService, scrapeMetrics, sumByLabels, sumHistogram, sumSamples } from '@app/observability';
+import { ApiErrors, V1_ERRORS } from '../http/api-errors';
 import { CurrentCaller } from '../http/auth';
 import { OpsOverviewDto } from '../http/ops.dto';
 
@@ -30,8 +31,7 @@ export class OpsController {
   @Get('overview')
   @ApiOperation({ summary: 'Operator snapshot: consumer lag, workers, counters, histograms (admin)' })
   @ApiOkResponse({ type: OpsOverviewDto })
-  @ApiForbiddenResponse({ description: 'the token has no admin scope' })
-  @ApiServiceUnavailableResponse({ description: 'Kafka did not give the consumer lag within 2 s' })
+  @ApiErrors(V1_ERRORS, 'FORBIDDEN')
   async overview(@CurrentCaller() caller: Caller): Promise<OpsOverviewDto> {
     if (!caller.admin) throw new DomainError('FORBIDDEN', 'the ops overview needs the admin scope');
     const [lag, scrapes, own] = await Promise.all([

@@ -18,7 +18,8 @@ export class WireValidationPipe implements PipeTransform {
     const cls = meta.metatype as (new () => object) | undefined;
     if (!cls || !WIRE.has(cls) || meta.type === 'custom') return value;
     if (meta.type === 'body') {
-      if (OPTIONAL_BODIES.has(cls) && (value === undefined || value === null)) return undefined;
+      // No body (or an empty one) is "all"; a JSON null is a body, and not an object: 400 like any other non-object.
+      if (OPTIONAL_BODIES.has(cls) && value === undefined) return undefined;
       return validateInput(cls, value);
     }
     try {

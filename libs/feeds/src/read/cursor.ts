@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, FeedPosition } from '@app/domain';
+import { DomainError, FeedPosition, MAX_CURSOR_LENGTH } from '@app/domain';
 
 /** The secret cursors are signed with (ReadModule provides AUTH_JWT_SECRET). */
 export const CURSOR_SECRET = Symbol('CURSOR_SECRET');
@@ -37,7 +37,7 @@ export class CursorCodec {
   /** Returns the position to resume after; throws INVALID_CURSOR unless issued by us for this feed. */
   decode(cursor: string, kind: string, user: string): FeedPosition {
     const invalid = (): DomainError => new DomainError('INVALID_CURSOR', 'cursor was not issued by this service for this feed');
-    if (cursor.length > 1024) throw invalid();
+    if (cursor.length > MAX_CURSOR_LENGTH) throw invalid();
     const [body, sig, extra] = cursor.split('.');
     if (!body || !sig || extra !== undefined) throw invalid();
     const expected = Buffer.from(this.sign(body));
