@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.infra/**', 'coverage/**', 'bench/results/**', 'test/layers/fixtures/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.infra/**', 'coverage/**', 'bench/results/**', 'test/layers/fixtures/**', '**/*.js', '**/*.mjs', 'apps/console/**'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
