@@ -180,6 +180,7 @@ async function main() {
     generated ? `dev secret     ${secret}   (kept in ${path.relative(REPO, DEV_SECRET_FILE)}; set AUTH_JWT_SECRET to choose one)` : 'secret         from AUTH_JWT_SECRET',
     `demo token     ${demo}`,
     `web console    ${api}/console/#token=${demo}   (signed in as demo; sign out to pick any user)`,
+    `operator view  ${api}/console/#token=${token(secret, 'demo', 'admin')}   (demo with the admin scope: Operator tab)`,
     'more tokens    npm run -s token -- <user> [--admin]',
     `               curl -X POST -H 'content-type: application/json' -d '{"sub":"alice"}' ${api}/dev/tokens`,
     '',
