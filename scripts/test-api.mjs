@@ -102,7 +102,8 @@ async function startProcess(name, entry, env, readyUrl) {
 async function main() {
   ensureSchemathesis();
   const tag = `s${randomBytes(4).toString('hex')}`;
-  const base = 20_000 + (process.pid % 2_000) * 10;
+  // As portFor in apps/fanout-worker/test/worker-process.ts: below the ephemeral port range (32768 and up).
+  const base = 20_000 + (process.pid % 1_276) * 10;
   const apiPort = base + 8;
   const workerPort = base + 7;
   // The fuzzer sends thousands of requests from one address with one token: the limiter would answer 429 to most.

@@ -73,4 +73,8 @@ export async function startWorker(env: Record<string, string>, port: number, rea
 }
 
 /** A free-enough port per test file: distinct ranges keep parallel files apart. */
-export const portFor = (offset: number): number => 20_000 + (process.pid % 2_000) * 10 + offset;
+/**
+ * Ten ports per test process, from its pid, all in 20000-32759: below the kernel's ephemeral range (32768 and up),
+ * so no outgoing connection of any process can be holding one when a server wants to listen on it.
+ */
+export const portFor = (offset: number): number => 20_000 + (process.pid % 1_276) * 10 + offset;
