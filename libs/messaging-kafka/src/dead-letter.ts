@@ -4,6 +4,7 @@ import { retry } from '@app/feeds';
 import { isPermanentKafkaError } from './kafka-errors';
 import { backoff, mustLeave, RETRY_IN_PLACE } from './consumer-errors';
 import { ConsumerMetrics, DeadLetterSender } from './consumer-types';
+import { DEAD_LETTER_HEADERS as H } from './dead-letters';
 import { recordTopicMaxBytes } from './kafka-client';
 import { RecordMeta } from './records';
 
@@ -71,12 +72,12 @@ export class DeadLetterer {
           key: message.key,
           value: cut ? full.subarray(0, room) : full,
           headers: {
-            ...(cut ? { 'original-size': String(full.length) } : {}),
-            'error-code': code,
-            'error-message': reason.slice(0, 1000),
-            'source-topic': meta.topic,
-            'source-partition': String(meta.partition),
-            'source-offset': meta.offset,
+            ...(cut ? { [H.originalSize]: String(full.length) } : {}),
+            [H.code]: code,
+            [H.message]: reason.slice(0, 1000),
+            [H.sourceTopic]: meta.topic,
+            [H.sourcePartition]: String(meta.partition),
+            [H.sourceOffset]: meta.offset,
           },
         },
       ],

@@ -26,3 +26,6 @@ export * from './live-event-source';
 export * from './kafka-health';
 export * from './lag-monitor';
 export * from './kafka-messaging.module';
+export * from './dead-letters';
+export * from './topic-reader';
+export * from './group-offsets';

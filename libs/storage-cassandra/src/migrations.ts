@@ -181,3 +181,43 @@ async function waitForSchemaAgreement(client: Client, timeoutMs = 20_000): Promi
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** What `schemaStatus` finds: the keyspace, and the schema files recorded in schema_migrations or not. */
+export interface SchemaStatus {
+  readonly keyspace: string;
+  readonly keyspaceExists: boolean;
+  /** The keyspace's replication as Cassandra reports it (e.g. `{class: ...SimpleStrategy, replication_factor: '1'}`). */
+  readonly replication: Record<string, string> | null;
+  /** Schema files recorded as applied; `checksumMismatch`: the file changed since. */
+  readonly applied: readonly { readonly version: number; readonly name: string; readonly checksumMismatch: boolean }[];
+  /** Schema files not applied yet (`npm run db:migrate` or MIGRATE_ON_START would apply them). */
+  readonly pending: readonly { readonly version: number; readonly name: string }[];
+  /** Versions recorded in schema_migrations that no schema file has (a newer release migrated this keyspace). */
+  readonly unknown: readonly number[];
+}
+
+/** Reads, without changing anything, how far the keyspace's schema is from the schema files (`tideline doctor`). */
+export async function schemaStatus(client: Client, cfg: Pick<AppConfig, 'cassandra'>, opts: { readonly schemaDir?: string } = {}): Promise<SchemaStatus> {
+  const { keyspace } = cfg.cassandra;
+  if (!KEYSPACE_NAME.test(keyspace)) throw new Error(`Invalid keyspace name ${keyspace}`);
+  const files = loadMigrations(opts.schemaDir ?? resolveSchemaDir());
+  const ks = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace], { prepare: true });
+  const ksRow = ks.first();
+  const none = { keyspace, applied: [], unknown: [] as number[], pending: files.map((f) => ({ version: f.version, name: f.name })) };
+  if (!ksRow) return { ...none, keyspaceExists: false, replication: null };
+  const replication = ksRow.get('replication') as Record<string, string>;
+  const table = await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [keyspace, 'schema_migrations'], { prepare: true });
+  if (!table.first()) return { ...none, keyspaceExists: true, replication };
+  // A keyspace name cannot be a bind marker; it was validated above.
+  const rs = await client.execute(`SELECT version, checksum FROM ${keyspace}.schema_migrations`, [], { prepare: true });
+  const recorded = new Map<number, string>(rs.rows.map((r) => [r.get('version') as number, r.get('checksum') as string]));
+  const known = new Set(files.map((f) => f.version));
+  return {
+    keyspace,
+    keyspaceExists: true,
+    replication,
+    applied: files.filter((f) => recorded.has(f.version)).map((f) => ({ version: f.version, name: f.name, checksumMismatch: recorded.get(f.version) !== f.checksum })),
+    pending: files.filter((f) => !recorded.has(f.version)).map((f) => ({ version: f.version, name: f.name })),
+    unknown: [...recorded.keys()].filter((v) => !known.has(v)).sort((a, b) => a - b),
+  };
+}

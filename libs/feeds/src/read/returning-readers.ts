@@ -16,6 +16,15 @@ export interface ReaderFollows {
   readonly pulled: ReadonlySet<UserId>;
 }
 
+/** What one rebuild did: authors copied (the reader and their pushed followees), pulled ones skipped, home floor. */
+export interface RebuildOutcome {
+  readonly authors: number;
+  readonly pulledAuthors: number;
+  /** Reads below this time pull from the authors' feeds (0: every copy was complete). */
+  readonly floorMs: number;
+  readonly tookMs: number;
+}
+
 /** A rebuild started and not (yet) finished: the home timeline may have holes. */
 export const rebuildPending = (s: ReaderState): boolean => s.rebuildStartedMs !== null && (s.rebuiltMs ?? -1) < s.rebuildStartedMs;
 
@@ -36,7 +45,7 @@ export class ReturningReaders {
   /** Followee copies in flight while rebuilding. */
   private readonly concurrency: number;
   /** Rebuilds running in this process, by user (concurrent first reads share one). */
-  private readonly rebuilding = new Map<UserId, Promise<void>>();
+  private readonly rebuilding = new Map<UserId, Promise<RebuildOutcome>>();
 
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
@@ -67,7 +76,16 @@ export class ReturningReaders {
     return { state, materialised: true };
   }
 
-  private rebuildOnce(user: UserId, graph: () => Promise<ReaderFollows>, now: number): Promise<void> {
+  /**
+   * Rebuilds `user`'s home now, whatever its state (`tideline rebuild`, docs/operations.md §6): the same pass a
+   * returning reader's first page runs, sharing a rebuild already running in this process.
+   */
+  async rebuildNow(user: UserId, graph: () => Promise<ReaderFollows>, now: number = Date.now()): Promise<RebuildOutcome & { state: ReaderState }> {
+    const outcome = await (this.rebuilding.get(user) ?? this.rebuildOnce(user, graph, now));
+    return { ...outcome, state: await this.readers.get(user) };
+  }
+
+  private rebuildOnce(user: UserId, graph: () => Promise<ReaderFollows>, now: number): Promise<RebuildOutcome> {
     const run = graph()
       .then(({ following, pulled }) => this.rebuild(user, following, pulled, now))
       .finally(() => this.rebuilding.delete(user));
@@ -82,7 +100,7 @@ export class ReturningReaders {
    * after every copy succeeded. A rebuild that fails half-way stays pending, so reads pull until one
    * completes.
    */
-  private async rebuild(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<void> {
+  private async rebuild(user: UserId, following: ReadonlySet<UserId>, pulled: ReadonlySet<UserId>, now: number): Promise<RebuildOutcome> {
     const started = Date.now();
     await this.readers.startRebuild(user, now);
     const authors = [user, ...following].filter((a) => !pulled.has(a));
@@ -92,6 +110,8 @@ export class ReturningReaders {
       if (!c.complete && c.oldestMs !== null) floor = Math.max(floor, c.oldestMs);
     });
     await this.readers.finishRebuild(user, now, floor, HOME_LAYOUT_VERSION);
-    this.log.log({ user, authors: authors.length, floor, tookMs: Date.now() - started }, 'rebuilt home timeline of a returning reader');
+    const tookMs = Date.now() - started;
+    this.log.log({ user, authors: authors.length, floor, tookMs }, 'rebuilt home timeline of a returning reader');
+    return { authors: authors.length, pulledAuthors: pulled.size, floorMs: floor, tookMs };
   }
 }
