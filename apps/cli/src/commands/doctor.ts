@@ -97,7 +97,7 @@ async function cassandraChecks(cfg: AppConfig, checks: Check[]): Promise<void> {
 }
 
 async function kafkaChecks(cfg: AppConfig, checks: Check[]): Promise<void> {
-  const { brokers, replicationFactor, groupId } = cfg.kafka;
+  const { brokers, replicationFactor } = cfg.kafka;
   const admin: Admin = createKafka(cfg, 'cli-doctor', 'fail-fast').admin();
   try {
     let brokerCount: number;
@@ -118,53 +118,66 @@ async function kafkaChecks(cfg: AppConfig, checks: Check[]): Promise<void> {
       checks.push({ name: 'kafka', verdict: 'fail', detail: `${brokers.join(',')}: ${errorText(e)}` });
       return;
     }
-    const specs = topicSpecs(cfg);
-    const existing = new Set(await step(admin.listTopics(), 'Kafka'));
-    const present = specs.filter((t) => existing.has(t.topic)).map((t) => t.topic);
-    const meta = present.length > 0 ? await step(admin.fetchTopicMetadata({ topics: present }), 'Kafka') : { topics: [] };
-    const partitionsOf = new Map<string, number>();
-    for (const spec of specs) {
-      const m = meta.topics.find((t) => t.name === spec.topic);
-      if (!m) {
-        checks.push({ name: `topic ${spec.topic}`, verdict: 'warn', detail: 'missing: the API and workers create it at start (a worker refuses to start without it)', data: { topic: spec.topic, exists: false } });
-        continue;
-      }
-      const partitions = m.partitions.length;
-      partitionsOf.set(spec.topic, partitions);
-      const rfs = [...new Set(m.partitions.map((p) => p.replicas.length))];
-      const underReplicated = m.partitions.filter((p) => p.isr.length < p.replicas.length).length;
-      const problems: string[] = [];
-      if (spec.numPartitions !== undefined && partitions < spec.numPartitions) problems.push(`fewer partitions than the ${spec.numPartitions} it would be created with (KAFKA_PARTITIONS)`);
-      if (rfs.some((r) => r !== replicationFactor)) problems.push(`replication factor ${rfs.join('/')} but KAFKA_REPLICATION_FACTOR=${replicationFactor}`);
-      if (underReplicated > 0) problems.push(`${underReplicated} under-replicated partition(s)`);
-      checks.push({
-        name: `topic ${spec.topic}`,
-        verdict: problems.length > 0 ? 'warn' : 'ok',
-        detail: `${partitions} partitions, replication factor ${rfs.join('/')}${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`,
-        data: { topic: spec.topic, exists: true, partitions, replicationFactor: rfs.length === 1 ? rfs[0] : rfs, underReplicated },
-      });
-    }
-    try {
-      const g = await step(describeGroup(admin, groupId), 'Kafka');
-      const members = g.members.length;
-      const consumed = [cfg.kafka.topics.activities, cfg.kafka.topics.follows, cfg.kafka.topics.fanout];
-      const idle = consumed.filter((t) => (partitionsOf.get(t) ?? Infinity) < members).map((t) => `${t} has ${partitionsOf.get(t)} partitions`);
-      checks.push({
-        name: 'workers',
-        verdict: members === 0 || idle.length > 0 ? 'warn' : 'ok',
-        detail:
-          members === 0
-            ? `group ${groupId}: no worker is running (state ${g.state})`
-            : idle.length > 0
-              ? `group ${groupId}: ${members} members, more than partitions (${idle.join(', ')}): the extra workers sit idle`
-              : `group ${groupId}: ${members} member(s), state ${g.state}`,
-        data: { groupId, state: g.state, members: g.members },
-      });
-    } catch (e) {
-      checks.push({ name: 'workers', verdict: 'warn', detail: `group ${groupId}: cannot describe it: ${errorText(e)}` });
-    }
+    const partitionsOf = await topicChecks(admin, cfg, checks);
+    checks.push(await groupCheck(admin, cfg, partitionsOf));
   } finally {
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Each topic: present, partitions vs KAFKA_PARTITIONS, replication vs KAFKA_REPLICATION_FACTOR, in-sync replicas. */
+async function topicChecks(admin: Admin, cfg: AppConfig, checks: Check[]): Promise<Map<string, number>> {
+  const { replicationFactor } = cfg.kafka;
+  const specs = topicSpecs(cfg);
+  const existing = new Set(await step(admin.listTopics(), 'Kafka'));
+  const present = specs.filter((t) => existing.has(t.topic)).map((t) => t.topic);
+  const meta = present.length > 0 ? await step(admin.fetchTopicMetadata({ topics: present }), 'Kafka') : { topics: [] };
+  const partitionsOf = new Map<string, number>();
+  for (const spec of specs) {
+    const m = meta.topics.find((t) => t.name === spec.topic);
+    if (!m) {
+      checks.push({ name: `topic ${spec.topic}`, verdict: 'warn', detail: 'missing: the API and workers create it at start (a worker refuses to start without it)', data: { topic: spec.topic, exists: false } });
+      continue;
+    }
+    const partitions = m.partitions.length;
+    partitionsOf.set(spec.topic, partitions);
+    const rfs = [...new Set(m.partitions.map((p) => p.replicas.length))];
+    const underReplicated = m.partitions.filter((p) => p.isr.length < p.replicas.length).length;
+    const problems: string[] = [];
+    if (spec.numPartitions !== undefined && partitions < spec.numPartitions) problems.push(`fewer partitions than the ${spec.numPartitions} it would be created with (KAFKA_PARTITIONS)`);
+    if (rfs.some((r) => r !== replicationFactor)) problems.push(`replication factor ${rfs.join('/')} but KAFKA_REPLICATION_FACTOR=${replicationFactor}`);
+    if (underReplicated > 0) problems.push(`${underReplicated} under-replicated partition(s)`);
+    checks.push({
+      name: `topic ${spec.topic}`,
+      verdict: problems.length > 0 ? 'warn' : 'ok',
+      detail: `${partitions} partitions, replication factor ${rfs.join('/')}${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`,
+      data: { topic: spec.topic, exists: true, partitions, replicationFactor: rfs.length === 1 ? rfs[0] : rfs, underReplicated },
+    });
+  }
+  return partitionsOf;
+}
+
+/** The workers' group: members vs the partitions of the topics they consume (extra members sit idle). */
+async function groupCheck(admin: Admin, cfg: AppConfig, partitionsOf: ReadonlyMap<string, number>): Promise<Check> {
+  const { groupId } = cfg.kafka;
+  try {
+    const g = await step(describeGroup(admin, groupId), 'Kafka');
+    const members = g.members.length;
+    const consumed = [cfg.kafka.topics.activities, cfg.kafka.topics.follows, cfg.kafka.topics.fanout];
+    const idle = consumed.filter((t) => (partitionsOf.get(t) ?? Infinity) < members).map((t) => `${t} has ${partitionsOf.get(t)} partitions`);
+    return {
+      name: 'workers',
+      verdict: members === 0 || idle.length > 0 ? 'warn' : 'ok',
+      detail:
+        members === 0
+          ? `group ${groupId}: no worker is running (state ${g.state})`
+          : idle.length > 0
+            ? `group ${groupId}: ${members} members, more than partitions (${idle.join(', ')}): the extra workers sit idle`
+            : `group ${groupId}: ${members} member(s), state ${g.state}`,
+      data: { groupId, state: g.state, members: g.members },
+    };
+  } catch (e) {
+    return { name: 'workers', verdict: 'warn', detail: `group ${groupId}: cannot describe it: ${errorText(e)}` };
   }
 }
 
