@@ -31,7 +31,9 @@ function hueOf(id: string): number {
 }
 
 export function Avatar({ id, size = 40 }: { id: string; size?: number }) {
-  const letters = id.replace(/[^A-Za-z0-9]/g, '').slice(0, 2).toUpperCase() || '?';
+  // The last part of a namespaced id (`tenant-42:alice` → AL), so ids sharing a prefix still look different.
+  const name = id.split(/[-_.:@]/).filter((p) => /[A-Za-z0-9]/.test(p)).pop() ?? id;
+  const letters = name.replace(/[^A-Za-z0-9]/g, '').slice(0, 2).toUpperCase() || '?';
   const hue = hueOf(id);
   return (
     <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 55% 42%)`, fontSize: `${size * 0.38}px` }}>

@@ -87,7 +87,8 @@ export const feedIds = (p: ConsolePage): Promise<string[]> =>
 
 /** Waits until the element's trimmed text is `text`. */
 export async function waitForText(p: ConsolePage, id: string, text: string, timeoutMs = 15_000): Promise<void> {
-  await p.byId(id).first().waitFor({ timeout: timeoutMs });
+  // Attached, not visible: a zero badge is in the page (its text is the count) but not shown.
+  await p.byId(id).first().waitFor({ state: 'attached', timeout: timeoutMs });
   await p.page.waitForFunction(
     ([sel, want]) => (globalThis as unknown as InPage).document.querySelector(sel)?.textContent?.trim() === want,
     [`[data-testid="${id}"]`, text] as const,

@@ -38,7 +38,7 @@ export function Composer({ me, onPublished }: { me: string; onPublished: (a: Act
       <div class="composer-row">
         <label class="field field-type">
           <span>Verb</span>
-          <input data-testid="composer-type" list="verbs" value={type} onInput={(e) => setType(e.currentTarget.value)} required spellcheck={false} />
+          <input data-testid="composer-type" list="verbs" placeholder="verb" value={type} onInput={(e) => setType(e.currentTarget.value)} required spellcheck={false} />
           <datalist id="verbs">
             {VERB_SUGGESTIONS.map((v) => (
               <option key={v} value={v} />
@@ -53,7 +53,7 @@ export function Composer({ me, onPublished }: { me: string; onPublished: (a: Act
       <div class="composer-row">
         <label class="field field-grow">
           <span>Notify <span class="muted">(optional user ids)</span></span>
-          <input data-testid="composer-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} placeholder="alice, bob" spellcheck={false} />
+          <input data-testid="composer-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} placeholder="notify: alice, bob" spellcheck={false} />
         </label>
         <button class="btn btn-primary composer-submit" data-testid="composer-submit" disabled={busy || object.trim() === '' || type.trim() === ''}>
           {busy ? 'Publishing…' : 'Publish'}
