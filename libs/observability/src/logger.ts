@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stdTimeFunctions } from 'pino';
+import { type LogFn, stdTimeFunctions } from 'pino';
 import { startTime } from 'pino-http';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
@@ -82,6 +82,11 @@ export function requestLine(req: LoggedRequest, status: number, ms: number): str
   return `${req.method ?? '?'} ${scrubUrl(req.originalUrl ?? req.url ?? '')} ${status} ${ms}ms`;
 }
 
+/** Nest's start-up inventory: a line per module loaded and per route mapped. */
+const BOOTSTRAP_CONTEXTS: ReadonlySet<unknown> = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+export const isBootstrapInventory = (first: unknown): boolean =>
+  typeof first === 'object' && first !== null && BOOTSTRAP_CONTEXTS.has((first as { context?: unknown }).context);
+
 /** pino-pretty (a worker-thread transport): one short coloured line per event, `10:31:02 api  <message>`. */
 const prettyTransport = {
   target: 'pino-pretty',
@@ -104,12 +109,24 @@ const prettyTransport = {
  */
 export function pinoParams(cfg: AppConfig, service: ServiceName): Params {
   const pretty = cfg.logFormat === 'pretty';
+  // Pretty (development) lines at info leave out Nest's start-up inventory (one line per module and route).
+  const quietBootstrap = pretty && !['debug', 'trace'].includes(cfg.logLevel);
   const elapsed = (res: LoggedResponse): number => Date.now() - (res[startTime] ?? Date.now());
   return {
     pinoHttp: {
       level: cfg.logLevel,
       base: { service, pid: process.pid },
       timestamp: stdTimeFunctions.isoTime,
+      ...(quietBootstrap
+        ? {
+            hooks: {
+              logMethod(this: unknown, args: Parameters<LogFn>, method: LogFn): void {
+                if (isBootstrapInventory(args[0])) return;
+                method.apply(this, args);
+              },
+            },
+          }
+        : {}),
       // pino refuses custom level formatters with a transport; pino-pretty prints the level itself.
       ...(pretty ? { transport: prettyTransport } : { formatters: { level: (label: string) => ({ level: label }) } }),
       ...(pretty

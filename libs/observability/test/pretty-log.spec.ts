@@ -25,4 +25,18 @@ describe('pretty development logs', () => {
     expect(pretty['redact']).toEqual(json['redact']);
     expect(Object.keys(pretty['serializers'] as object)).toEqual(Object.keys(json['serializers'] as object));
   });
+
+  it("pretty at info leaves out Nest's start-up inventory (a line per module and route); json and debug keep it", () => {
+    const hookOf = (env: Record<string, string>) => (pinoParams(loadAppConfig(env), 'api').pinoHttp as { hooks?: { logMethod: (args: unknown[], m: (...a: unknown[]) => void) => void } }).hooks;
+    const printed: unknown[][] = [];
+    const method = (...a: unknown[]): void => void printed.push(a);
+    const hook = hookOf({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
+    hook?.logMethod([{ context: 'RouterExplorer' }, 'Mapped {/v1/feeds/home/:userId, GET} route'], method);
+    hook?.logMethod([{ context: 'InstanceLoader' }, 'ApiModule dependencies initialized'], method);
+    hook?.logMethod([{ context: 'NestApplication' }, 'Nest application successfully started'], method);
+    hook?.logMethod(['plain message'], method);
+    expect(printed.map((a) => a[a.length - 1])).toEqual(['Nest application successfully started', 'plain message']);
+    expect(hookOf({ LOG_FORMAT: 'json', LOG_LEVEL: 'info' })).toBeUndefined();
+    expect(hookOf({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'debug' })).toBeUndefined();
+  });
 });
