@@ -9,10 +9,13 @@ import { registerReplay } from './commands/replay';
 
 /** Library logs (kafkajs warnings, feeds) go to stderr, warnings and errors only: stdout is the command's. */
 function stderrLogger(io: CliIo): LoggerService {
-  const line = (level: string, message: unknown, rest: unknown[]): void => {
+  // Nest calls (message, ...params, context); libraries log (fields, message) too.
+  const line = (level: string, first: unknown, rest: unknown[]): void => {
     const ctx = rest.length > 0 ? ` [${String(rest[rest.length - 1])}]` : '';
-    const text = typeof message === 'string' ? message : JSON.stringify(message);
-    io.stderr(`${level}${ctx} ${text}\n`);
+    const parts = [first, ...rest.slice(0, -1)];
+    const texts = parts.filter((p): p is string => typeof p === 'string');
+    const fields = parts.filter((p) => p !== null && typeof p === 'object' && Object.keys(p).length > 0);
+    io.stderr(`${level}${ctx} ${[...texts, ...fields.map((f) => JSON.stringify(f))].join(' ')}\n`);
   };
   return {
     log: () => undefined,

@@ -59,7 +59,7 @@ describe('pieces', () => {
   });
 
   it('filters dead letters by code, time and key', () => {
-    const d = parseDeadLetter(0, { key: Buffer.from('bob'), value: null, offset: '1', timestamp: '1000', headers: { 'error-code': 'NOT_JSON' }, attributes: 0, size: 0 } as KafkaMessage);
+    const d = parseDeadLetter(0, { key: Buffer.from('bob'), value: null, offset: '1', timestamp: '1000', headers: { 'error-code': 'NOT_JSON' }, attributes: 0, size: 0 } as unknown as KafkaMessage);
     expect(matches(d, {})).toBe(true);
     expect(matches(d, { code: 'NOT_JSON', sinceMs: 1000, key: 'bob' })).toBe(true);
     expect(matches(d, { code: 'INVALID_RECORD' })).toBe(false);

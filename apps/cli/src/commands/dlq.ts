@@ -63,8 +63,14 @@ const oneLine = (s: string, max = 80): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
+async function requireTopic(ctx: CliContext, topic: string): Promise<void> {
+  const admin = await ctx.admin();
+  if (!(await admin.listTopics()).includes(topic)) throw new CliError(`topic ${topic} does not exist (KAFKA_TOPIC_DLQ; the workers create it at start)`, 1, 'NOT_FOUND');
+}
+
 /** Reads the whole dead-letter topic up to its high watermarks as of now. */
 async function readAll(ctx: CliContext): Promise<DeadLetter[]> {
+  await requireTopic(ctx, ctx.cfg.kafka.topics.dlq);
   const progress = ctx.progress('reading dead letters');
   try {
     const records = await readRanges(ctx.kafka(), ctx.cfg.kafka.topics.dlq, { groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, onProgress: (d, t) => progress.update(d, t) });
@@ -77,6 +83,7 @@ async function readAll(ctx: CliContext): Promise<DeadLetter[]> {
 /** Reads exactly the given dead letters; a position outside the topic's current range is an error. */
 async function readRefs(ctx: CliContext, refs: readonly DlqRef[]): Promise<DeadLetter[]> {
   const topic = ctx.cfg.kafka.topics.dlq;
+  await requireTopic(ctx, topic);
   const bounds = new Map((await topicRanges(ctx.kafka(), topic)).map((r) => [r.partition, r]));
   const ranges: OffsetRange[] = [];
   for (const [partition, offsets] of groupBy(refs)) {
@@ -190,7 +197,8 @@ export async function dlqRedrive(ctx: CliContext, o: RedriveOptions): Promise<Co
   }
   if (o.dryRun) return { json: { dryRun: true, sent: 0, records: planJson }, human: [...lines, `dry run: ${plan.length - refused.length} would be sent, ${refused.length} refused`] };
 
-  const producer = ctx.kafka().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  // Not idempotent: a retried send that doubles a record is harmless (redriving is idempotent), and one send at a time keeps the order.
+  const producer = ctx.kafka().producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const progress = ctx.progress('redriving');
   await producer.connect();
   try {
