@@ -9,12 +9,13 @@
 // - The API and the worker run on topics and a consumer group of their own (libs/testing testEnv), in the shared
 //   test keyspace, exactly like the e2e stack (test/e2e/support/stack.ts).
 // - Exit code: schemathesis's (0 = no failure), or 1 if the stack did not start.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signToken } from './jwt.mjs';
+import { startProcess, testEnv } from './lib/app-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCHEMATHESIS = '4.32.5';
@@ -24,7 +25,6 @@ const BIN = path.join(VENV, 'bin');
 const SEED = 20261202;
 /** Per operation and phase; keeps the whole run around two minutes on the 2-core build machine. */
 const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 40);
-const TS_NODE = [path.join(ROOT, 'node_modules/ts-node/dist/bin.js'), '-r', 'tsconfig-paths/register', '--transpile-only'];
 
 const log = (msg) => console.error(`[test-api] ${msg}`);
 
@@ -58,45 +58,6 @@ function ensureSchemathesis() {
   fs.rmSync(VENV, { recursive: true, force: true });
   run(python, ['-m', 'venv', VENV]);
   run(path.join(BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS}`]);
-}
-
-/** The e2e tier's environment for `tag` (libs/testing testEnv), so this run shares nothing with other runs. */
-function testEnv(tag, overrides) {
-  const code = `process.stdout.write(JSON.stringify(require('@app/testing').testEnv(${JSON.stringify(tag)}, ${JSON.stringify(overrides)})))`;
-  const r = spawnSync(process.execPath, [...TS_NODE, '-e', code], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`testEnv failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-/** Spawns `entry` under ts-node and resolves once `readyUrl` answers 200 (deadline 90 s). */
-async function startProcess(name, entry, env, readyUrl) {
-  const proc = spawn(process.execPath, [...TS_NODE, entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d) => (out = (out + d.toString()).slice(-20_000));
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}\n${out.slice(-3000)}`);
-    try {
-      if ((await fetch(readyUrl)).status === 200) return { stop, output: () => out };
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${name} not ready at ${readyUrl} after 90 s\n${out.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function main() {

@@ -1,23 +1,15 @@
-/** The stable `error` codes of the API's error bodies (docs/api.md §5). */
-export type ErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'INVALID_CURSOR'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'FOLLOW_LIMIT_REACHED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_STREAMS'
-  | 'STORE_UNAVAILABLE'
-  | 'INTERNAL';
+import type { components } from './generated/openapi';
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'VALIDATION_FAILED', 'INVALID_CURSOR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'FOLLOW_LIMIT_REACHED',
-  'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'TOO_MANY_STREAMS', 'STORE_UNAVAILABLE', 'INTERNAL',
-]);
+/** The stable `error` codes of the API's error bodies (docs/api.md §5), as the generated document states them. */
+export type ErrorCode = components['schemas']['ErrorBodyDto']['error'];
+
+/** The same codes at run time; `Record<ErrorCode, …>` makes the compiler refuse a missing or unknown one. */
+const CODES: Readonly<Record<ErrorCode, true>> = {
+  VALIDATION_FAILED: true, INVALID_CURSOR: true, UNAUTHORIZED: true, FORBIDDEN: true, NOT_FOUND: true, METHOD_NOT_ALLOWED: true,
+  NOT_ACCEPTABLE: true, FOLLOW_LIMIT_REACHED: true, PAYLOAD_TOO_LARGE: true, UNSUPPORTED_MEDIA_TYPE: true, RATE_LIMITED: true,
+  TOO_MANY_STREAMS: true, STORE_UNAVAILABLE: true, INTERNAL: true,
+};
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
 export interface FieldProblem {
   field: string;
