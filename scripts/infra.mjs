@@ -158,10 +158,10 @@ const SERVICES = {
     serverLog: 'kafka-server.log',
     probe: (timeoutMs) => probeKafka(HOST, ports().kafka, timeoutMs),
     prepare: formatKafkaStorage,
-    jvmArgs(L) {
+    jvmArgs(L, heap) {
       const conf = L.conf('kafka');
       return [
-        ...heapArgs('INFRA_KAFKA_HEAP', ['-Xms256m', '-Xmx512m']),
+        ...(heap ?? heapArgs('INFRA_KAFKA_HEAP', ['-Xms256m', '-Xmx512m'])),
         // What bin/kafka-run-class.sh passes to the broker (3.9): G1 tuned for short pauses.
         '-server',
         '-XX:+UseG1GC',
@@ -192,7 +192,7 @@ const SERVICES = {
     serverLog: 'cassandra-system.log',
     probe: (timeoutMs) => probeCql(HOST, ports().cql, timeoutMs),
     prepare: prepareCassandraDirs,
-    jvmArgs(L) {
+    jvmArgs(L, heap) {
       const conf = L.conf('cassandra');
       const lib = L.lib('cassandra');
       const jamm = fs.readdirSync(lib).find((f) => /^jamm-.*\.jar$/.test(f));
@@ -200,7 +200,7 @@ const SERVICES = {
       const hasJdkModules = fs.existsSync(path.join(path.dirname(javaBin()), 'javac'));
       return [
         // Small fixed heap; the default would be a quarter of RAM (6 GB here).
-        ...heapArgs('INFRA_CASSANDRA_HEAP', ['-Xms1G', '-Xmx1G']),
+        ...(heap ?? heapArgs('INFRA_CASSANDRA_HEAP', ['-Xms1G', '-Xmx1G'])),
         // conf/jvm-server.options of 5.0, minus -XX:+AlwaysPreTouch (touches the whole heap at boot: slower start,
         // full RSS at once) and -XX:+UseNUMA (no NUMA here), -XX:+HeapDumpOnOutOfMemoryError (1 GB dumps; we exit).
         '-ea',
@@ -848,6 +848,26 @@ export async function status() {
     }),
   );
 }
+
+/**
+ * Building blocks for scripts/cluster.mjs (the 3-node test clusters), which lays out one directory per node itself:
+ * `L` is a layout like layout()'s ({ root, logs, var, tmp, lib(svc), conf(svc) }), `heap` replaces the heap options.
+ */
+export function serverJvmArgs(name, L, heap) {
+  return service(name).jvmArgs(L, heap);
+}
+
+/** Resolves the service's jars into L.lib(name) (mvn, skipped when the POM hash marker matches). */
+export function ensureJars(name, L, log = () => {}) {
+  return ensureLib(service(name), L, log);
+}
+
+/** The main class that identifies a service's JVM in /proc/<pid>/cmdline. */
+export function mainClassOf(name) {
+  return service(name).mainClass;
+}
+
+export { commonJvmArgs, javaBin };
 
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
