@@ -51,6 +51,27 @@ module.exports = {
       to: { path: '^libs/', pathNot: '^libs/(feeds|config|wire|domain)/' },
     },
     {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'libs/client (@tideline/client) runs in browsers and in Node: it imports no other lib and no app; it knows the API only through its generated OpenAPI types.',
+      from: { path: '^libs/client/src/' },
+      to: { path: ['^libs/(?!client/)', '^apps/'] },
+    },
+    {
+      name: 'client-no-node-core',
+      severity: 'error',
+      comment: 'libs/client is bundled for browsers: no Node built-in modules.',
+      from: { path: '^libs/client/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'console-only-through-the-client',
+      severity: 'error',
+      comment: 'The web console calls the API only through @tideline/client (no other lib: they are server code).',
+      from: { path: '^apps/console/' },
+      to: { path: '^libs/', pathNot: '^libs/client/' },
+    },
+    {
       name: 'no-adapter-to-adapter',
       severity: 'error',
       comment: 'Adapters (messaging-kafka, storage-cassandra, observability) are independent of each other; the apps wire them together.',
