@@ -4,6 +4,7 @@ import { CliContext } from './context';
 import { ActionFactory, CliError, CliIo, CommandResult, errorText } from './io';
 import { registerDoctor } from './commands/doctor';
 import { registerDlq } from './commands/dlq';
+import { registerPromote } from './commands/promote';
 import { registerRebuild } from './commands/rebuild';
 import { registerReplay } from './commands/replay';
 
@@ -28,7 +29,7 @@ function stderrLogger(io: CliIo): LoggerService {
 
 export function buildProgram(io: CliIo, done: (result: CommandResult, json: boolean) => void): Command {
   const program = new Command('tideline')
-    .description('Tideline admin CLI: checks, dead letters, rebuilds and replays against the configured Cassandra and Kafka (configuration from the environment, as for the API and workers)')
+    .description('Tideline admin CLI: checks, dead letters, rebuilds, promotions to pull and replays against the configured Cassandra and Kafka (configuration from the environment, as for the API and workers)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, done: (result: CommandResult, json: bool
   registerDoctor(program, action);
   registerDlq(program, action);
   registerRebuild(program, action);
+  registerPromote(program, action);
   registerReplay(program, action);
   // Subcommands report usage errors through the program's output and exit override too.
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(add --help for usage)');

@@ -209,6 +209,29 @@ describe('tideline rebuild', () => {
   });
 });
 
+describe('tideline promote', () => {
+  it('switches an author below the threshold to pull: followers get pulled_follows rows, new posts are not fanned out', async () => {
+    const author = u('star');
+    const fans = [u('fan1'), u('fan2'), u('fan3')];
+    for (const f of fans) {
+      await stores.graph.apply({ op: 'follow', user: f, target: author, atMs: Date.now() - 60_000 });
+      await stores.readers.setLastRead(f, Date.now());
+    }
+    const run = await cli(env, 'promote', author, '--json');
+    expect(run.code).toBe(0);
+    expect(run.json()).toEqual({ author, mode: 'pull', alreadyPulled: false, followers: 3, threshold: cfg.policy.highFollowerThreshold });
+    expect(await stores.graph.isHighFollower(author)).toBe(true);
+    for (const f of fans) expect(await stores.graph.pulledFollows(f)).toEqual([author]);
+    const again = await cli(env, 'promote', author);
+    expect(again.out).toContain('already served by pull');
+
+    const ms = Math.floor(Date.now() / 1000) * 1000;
+    await produce(T.activities, author, JSON.stringify({ actor: author, type: 'post', object: 'note:pulled', foreignId: 'pulled-1', published: toIso(ms) }));
+    await waitFor('the author feed', async () => (await userFeedRows(author, ms)) === 1, { timeoutMs: 60_000 });
+    for (const f of fans) expect(await homeRows(f, ms)).toBe(0);
+  });
+});
+
 describe('tideline replay', () => {
   it('refuses while the group has members, waits with --wait until the worker stops, and moves back, never forward', async () => {
     const group = cfg.kafka.groupId;

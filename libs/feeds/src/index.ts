@@ -7,6 +7,7 @@ export * from './write/heartbeat';
 export * from './write/active-reader-cache';
 export * from './write/fanout-metrics';
 export * from './write/fanout.service';
+export * from './write/promotion.service';
 export * from './write/write.module';
 export * from './views';
 export * from './commands/access';

@@ -6,7 +6,7 @@ const topics = { activities: 'activities', follows: 'follows' };
 const sources = ['activities', 'follows', 'tideline.fanout'];
 
 function message(value: string | Buffer | null, headers: Record<string, string>, offset = '7', timestamp = '1764671400000'): KafkaMessage {
-  return { key: Buffer.from('alice'), value: typeof value === 'string' ? Buffer.from(value) : value, headers, offset, timestamp, attributes: 0, size: 0 } as KafkaMessage;
+  return { key: Buffer.from('alice'), value: typeof value === 'string' ? Buffer.from(value) : value, headers, offset, timestamp, attributes: 0, size: 0 } as unknown as KafkaMessage;
 }
 
 const headers = (code: string, extra: Record<string, string> = {}): Record<string, string> => ({

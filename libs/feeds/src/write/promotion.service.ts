@@ -46,17 +46,34 @@ export class PromotionService {
     return true;
   }
 
-  private async promote(author: UserId, heartbeat: Heartbeat): Promise<void> {
+  /**
+   * Promotes `author` to pull whatever their follower count (`tideline promote`), by the same passes as crossing the
+   * threshold. The flag is sticky and checked before the count, so the author stays pulled; workers that
+   * remembered "pushed" for them (only authors far below the threshold, briefly) push a little longer, which
+   * readers merge away. Returns the followers given a pulled_follows row (first pass), or `already` when flagged.
+   */
+  async promoteNow(author: UserId, heartbeat: Heartbeat): Promise<{ readonly already: boolean; readonly followers: number }> {
+    if (await this.graph.isHighFollower(author)) return { already: true, followers: await this.graph.followerCount(author) };
+    const followers = await this.promote(author, heartbeat);
+    this.decisions.pulled(author);
+    return { already: false, followers };
+  }
+
+  private async promote(author: UserId, heartbeat: Heartbeat): Promise<number> {
     const ts = Date.now() * 1000;
-    const pass = async (): Promise<void> => {
+    const pass = async (): Promise<number> => {
+      let n = 0;
       for await (const page of this.graph.followerPages(author, this.policy.chunkSize)) {
         await Promise.all(page.map((u) => this.graph.addPulledFollow(u, author, ts)));
+        n += page.length;
         await heartbeat();
       }
+      return n;
     };
-    await pass();
+    const followers = await pass();
     await this.graph.markHighFollower(author, Date.now());
     await pass();
     this.log.log({ author }, 'author promoted to pull-based delivery');
+    return followers;
   }
 }
