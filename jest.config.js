@@ -1,6 +1,6 @@
 // Test tiers (see README): unit = pure logic, in-memory fakes allowed; integration = one capability lib
 // against the real Cassandra/Kafka started by scripts/infra.mjs; e2e = the real apps over HTTP/Kafka;
-// faults = fault injection (stops/kills real servers and workers).
+// faults = fault injection (stops/kills real servers and workers); cluster = failover on 3-node clusters.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -23,5 +23,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts' },
     { ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts' },
+    // 3-node clusters of scripts/cluster.mjs (npm run test:cluster); no globalSetup: it would migrate the dev node.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.cluster-spec.ts'] },
   ],
 };
