@@ -1,5 +1,5 @@
 import { runCli } from '../src/cli';
-import { matches, parseRef } from '../src/commands/dlq';
+import { matches, NewestN, parseRef } from '../src/commands/dlq-records';
 import { sameReplication } from '../src/commands/doctor';
 import { CliIo } from '../src/io';
 import { renderBar } from '../src/progress';
@@ -65,6 +65,14 @@ describe('pieces', () => {
     expect(matches(d, { code: 'INVALID_RECORD' })).toBe(false);
     expect(matches(d, { sinceMs: 1001 })).toBe(false);
     expect(matches(d, { key: 'alice' })).toBe(false);
+  });
+
+  it('keeps only the newest N dead letters, without their values', () => {
+    const at = (ms: number, offset: string): ReturnType<typeof parseDeadLetter> =>
+      parseDeadLetter(0, { key: null, value: Buffer.from('abc'), offset, timestamp: String(ms), headers: {}, attributes: 0, size: 0 } as unknown as KafkaMessage);
+    const n = new NewestN(2);
+    for (const [ms, o] of [[5, '1'], [1, '2'], [9, '3'], [7, '4'], [2, '5']] as const) n.add(at(ms, o));
+    expect(n.sorted().map((x) => [x.d.timestampMs, x.d.offset, x.d.value, x.valueBytes])).toEqual([[7, '4', null, 3], [9, '3', null, 3]]);
   });
 
   it('compares keyspace replication with CASSANDRA_REPLICATION', () => {

@@ -19,6 +19,12 @@ export interface BoundedReadOptions {
   readonly groupPrefix: string;
 }
 
+/** A record as read, with its partition. */
+export interface ReadRecord {
+  readonly partition: number;
+  readonly message: KafkaMessage;
+}
+
 /** Every partition's [low, high) watermarks now: what a bounded read covers. */
 export async function topicRanges(kafka: Kafka, topic: string): Promise<OffsetRange[]> {
   const admin = kafka.admin();
@@ -37,15 +43,24 @@ export async function topicRanges(kafka: Kafka, topic: string): Promise<OffsetRa
  * and the whole read has a deadline. Uses a throwaway consumer group (nothing is committed; the group is
  * deleted afterwards), since kafkajs consumers cannot be assigned partitions without one.
  */
-export async function readRanges(kafka: Kafka, topic: string, opts: BoundedReadOptions): Promise<{ partition: number; message: KafkaMessage }[]> {
+export async function readRanges(kafka: Kafka, topic: string, opts: BoundedReadOptions): Promise<ReadRecord[]> {
+  const out: ReadRecord[] = [];
+  await scanRanges(kafka, topic, opts, (r) => out.push(r));
+  return out.sort((a, b) => a.partition - b.partition || (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
+}
+
+/**
+ * As readRanges, but hands each record to `each` as it arrives (in offset order within a partition) instead of
+ * keeping them: memory stays bounded by what `each` keeps, whatever the topic holds.
+ */
+export async function scanRanges(kafka: Kafka, topic: string, opts: BoundedReadOptions, each: (r: ReadRecord) => void): Promise<void> {
   const ranges = (opts.ranges ?? (await topicRanges(kafka, topic))).filter((r) => BigInt(r.to) > BigInt(r.from));
   const total = ranges.reduce((n, r) => n + Number(BigInt(r.to) - BigInt(r.from)), 0);
   opts.onProgress?.(0, total);
-  if (ranges.length === 0) return [];
+  if (ranges.length === 0) return;
   const byPartition = new Map(ranges.map((r) => [r.partition, r]));
   const groupId = `${opts.groupPrefix}-${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
-  const out: { partition: number; message: KafkaMessage }[] = [];
   const remaining = new Set(byPartition.keys());
   let done = 0;
   let finish: () => void = () => undefined;
@@ -69,7 +84,7 @@ export async function readRanges(kafka: Kafka, topic: string, opts: BoundedReadO
           const offset = BigInt(message.offset);
           if (offset < from) continue;
           if (offset >= to) break;
-          out.push({ partition: batch.partition, message });
+          each({ partition: batch.partition, message });
           done++;
         }
         opts.onProgress?.(Math.min(done, total), total);
@@ -91,7 +106,6 @@ export async function readRanges(kafka: Kafka, topic: string, opts: BoundedReadO
     await consumer.disconnect().catch(() => undefined);
     await deleteGroup(kafka, groupId);
   }
-  return out.sort((a, b) => a.partition - b.partition || (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
 }
 
 async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {

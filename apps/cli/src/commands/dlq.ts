@@ -1,67 +1,12 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { Partitioners } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, DeadLetter, OffsetRange, parseDeadLetter, readRanges, redriveValue, redriveVerdict, RedriveVerdict, topicRanges } from '@app/messaging-kafka';
+import { DEAD_LETTER_HEADERS, DeadLetter, OffsetRange, parseDeadLetter, readRanges, redriveValue, redriveVerdict, RedriveVerdict, scanRanges, topicRanges } from '@app/messaging-kafka';
 import { CliContext } from '../context';
+import { parseIso, parsePositiveInt } from '../args';
 import { ActionFactory, CliError, CommandResult, table } from '../io';
+import { deadLetterJson, DlqFilter, DlqRef, matches, NewestN, oneLine, parseRef, refText } from './dlq-records';
 
-/** A dead letter's position: `<partition>:<offset>` in the dead-letter topic. */
-export interface DlqRef {
-  readonly partition: number;
-  readonly offset: string;
-}
-
-export function parseRef(text: string): DlqRef {
-  const m = /^(\d+):(\d+)$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not <partition>:<offset> (e.g. 0:42)`);
-  return { partition: Number(m[1]), offset: String(BigInt(m[2] as string)) };
-}
-
-export function parseIso(text: string): number {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) throw new InvalidArgumentError(`"${text}" is not an ISO 8601 date-time (e.g. 2026-12-02T10:00:00Z)`);
-  return ms;
-}
-
-export function parsePositiveInt(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a positive integer`);
-  return Number(text);
-}
-
-export interface DlqFilter {
-  readonly code?: string;
-  readonly sinceMs?: number;
-  readonly key?: string;
-}
-
-export const matches = (d: DeadLetter, f: DlqFilter): boolean =>
-  (f.code === undefined || d.code === f.code) && (f.sinceMs === undefined || d.timestampMs >= f.sinceMs) && (f.key === undefined || d.key?.toString('utf8') === f.key);
-
-const refText = (d: { partition: number; offset: string }): string => `${d.partition}:${d.offset}`;
-
-/** The JSON form of a dead letter; `withValue` adds the value (UTF-8 text when it is valid UTF-8, base64 otherwise). */
-export function deadLetterJson(d: DeadLetter, withValue = false): Record<string, unknown> {
-  const value = d.value;
-  const text = value === null ? null : value.toString('utf8');
-  const utf8 = text !== null && value !== null && Buffer.from(text, 'utf8').equals(value);
-  return {
-    ref: refText(d),
-    partition: d.partition,
-    offset: d.offset,
-    deadLetteredAt: new Date(d.timestampMs).toISOString(),
-    key: d.key?.toString('utf8') ?? null,
-    code: d.code,
-    message: d.message,
-    source: { topic: d.sourceTopic, partition: d.sourcePartition, offset: d.sourceOffset },
-    valueBytes: value?.length ?? 0,
-    originalSize: d.originalSize,
-    ...(withValue ? (value === null ? { value: null } : utf8 ? { value: text } : { valueBase64: value.toString('base64') }) : {}),
-  };
-}
-
-const oneLine = (s: string, max = 80): string => {
-  const flat = s.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-};
+export { DlqFilter, DlqRef, matches, parseRef } from './dlq-records';
 
 async function requireTopic(ctx: CliContext, topic: string): Promise<void> {
   const admin = await ctx.admin();
@@ -116,22 +61,36 @@ function groupBy(refs: readonly DlqRef[]): Map<number, string[]> {
 }
 
 export async function dlqList(ctx: CliContext, f: DlqFilter & { limit: number }): Promise<CommandResult> {
-  const all = await readAll(ctx);
-  const hits = all.filter((d) => matches(d, f)).sort((a, b) => a.timestampMs - b.timestampMs || a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
-  const shown = hits.slice(-f.limit);
-  const byCode: Record<string, number> = {};
-  for (const d of hits) byCode[d.code] = (byCode[d.code] ?? 0) + 1;
   const topic = ctx.cfg.kafka.topics.dlq;
+  await requireTopic(ctx, topic);
+  const newest = new NewestN(f.limit);
+  const byCode: Record<string, number> = {};
+  let scanned = 0;
+  let matched = 0;
+  const progress = ctx.progress('reading dead letters');
+  try {
+    await scanRanges(ctx.kafka(), topic, { groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, onProgress: (d, t) => progress.update(d, t) }, (r) => {
+      scanned++;
+      const d = parseDeadLetter(r.partition, r.message);
+      if (!matches(d, f)) return;
+      matched++;
+      byCode[d.code] = (byCode[d.code] ?? 0) + 1;
+      newest.add(d);
+    });
+  } finally {
+    progress.stop();
+  }
+  const shown = newest.sorted();
   return {
-    json: { topic, scanned: all.length, matched: hits.length, shown: shown.length, byCode, records: shown.map((d) => deadLetterJson(d)) },
+    json: { topic, scanned, matched, shown: shown.length, byCode, records: shown.map((x) => deadLetterJson(x.d, false, x.valueBytes)) },
     human: [
       ...(shown.length > 0
         ? table([
             ['REF', 'DEAD-LETTERED', 'CODE', 'SOURCE', 'KEY', 'MESSAGE'],
-            ...shown.map((d) => [refText(d), new Date(d.timestampMs).toISOString(), d.code, `${d.sourceTopic ?? '?'}:${d.sourcePartition ?? '?'}:${d.sourceOffset ?? '?'}`, d.key?.toString('utf8') ?? '-', oneLine(d.message, 60)]),
+            ...shown.map(({ d }) => [refText(d), new Date(d.timestampMs).toISOString(), d.code, `${d.sourceTopic ?? '?'}:${d.sourcePartition ?? '?'}:${d.sourceOffset ?? '?'}`, d.key?.toString('utf8') ?? '-', oneLine(d.message, 60)]),
           ])
         : []),
-      `${topic}: ${all.length} dead letters, ${hits.length} matching${hits.length > shown.length ? `, newest ${shown.length} shown (--limit)` : ''}${hits.length > 0 ? ` (${Object.entries(byCode).map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`,
+      `${topic}: ${scanned} dead letters, ${matched} matching${matched > shown.length ? `, newest ${shown.length} shown (--limit)` : ''}${matched > 0 ? ` (${Object.entries(byCode).map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}`,
     ],
   };
 }

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { applyReplay, describeGroup, planReplay, ReplayStep, ReplayTarget, waitForEmptyGroup } from '@app/messaging-kafka';
 import { CliContext } from '../context';
 import { ActionFactory, CliError, CommandResult, table } from '../io';
-import { parseIso, parsePositiveInt } from './dlq';
+import { parseIso, parsePositiveInt } from '../args';
 
 export interface ReplayOptions {
   readonly group: string;
