@@ -37,6 +37,7 @@ export function buildProgram(io: CliIo, done: (result: CommandResult, json: bool
     const cmd = args[args.length - 1] as Command;
     const opts = cmd.opts();
     const ctx = new CliContext(io);
+    if (typeof opts.readTimeout === 'number') ctx.readTimeoutMs = opts.readTimeout * 1000;
     try {
       done(await handler(ctx, cmd.processedArgs as unknown[], opts), opts.json === true);
     } finally {
@@ -69,8 +70,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // --help, --version: exit 0; usage errors: commander already printed the message.
-      return e.exitCode === 0 ? 0 : 2;
+      // --help, --version: exit 0; usage errors: commander already printed the message on stderr.
+      if (e.exitCode === 0) return 0;
+      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'USAGE', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`);
+      return 2;
     }
     const code = e instanceof CliError ? e.code : 'FAILED';
     const status = e instanceof CliError ? e.exitCode : 1;

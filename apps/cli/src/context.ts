@@ -17,6 +17,9 @@ export class CliContext {
   private kafkaCache: Kafka | null = null;
   private adminCache: Admin | null = null;
 
+  /** Deadline of one bounded topic read (`--read-timeout`). */
+  readTimeoutMs = 60_000;
+
   constructor(readonly io: CliIo) {}
 
   get cfg(): AppConfig {

@@ -29,6 +29,12 @@ describe('tideline CLI (no servers)', () => {
     }
   });
 
+  it('answers a usage error with a JSON error document under --json', async () => {
+    const io = capture();
+    expect(await runCli(['dlq', 'show', 'x', '--json'], io)).toBe(2);
+    expect(JSON.parse(io.out())).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('<partition>:<offset>') } });
+  });
+
   it('doctor fails the config check with the variable named, one JSON document, exit 1', async () => {
     const io = capture({ CASSANDRA_REPLICATION: 'bad' });
     expect(await runCli(['doctor', '--json'], io)).toBe(1);

@@ -18,7 +18,7 @@ async function readAll(ctx: CliContext): Promise<DeadLetter[]> {
   await requireTopic(ctx, ctx.cfg.kafka.topics.dlq);
   const progress = ctx.progress('reading dead letters');
   try {
-    const records = await readRanges(ctx.kafka(), ctx.cfg.kafka.topics.dlq, { groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, onProgress: (d, t) => progress.update(d, t) });
+    const records = await readRanges(ctx.kafka(), ctx.cfg.kafka.topics.dlq, { groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, timeoutMs: ctx.readTimeoutMs, onProgress: (d, t) => progress.update(d, t) });
     return records.map((r) => parseDeadLetter(r.partition, r.message));
   } finally {
     progress.stop();
@@ -44,7 +44,7 @@ async function readRefs(ctx: CliContext, refs: readonly DlqRef[]): Promise<DeadL
   const progress = ctx.progress('reading dead letters');
   try {
     const wanted = new Set(refs.map(refText));
-    const records = await readRanges(ctx.kafka(), topic, { ranges, groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, onProgress: (d, t) => progress.update(d, t) });
+    const records = await readRanges(ctx.kafka(), topic, { ranges, groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, timeoutMs: ctx.readTimeoutMs, onProgress: (d, t) => progress.update(d, t) });
     const found = records.map((r) => parseDeadLetter(r.partition, r.message)).filter((d) => wanted.has(refText(d)));
     const missing = refs.filter((r) => !found.some((d) => refText(d) === refText(r)));
     if (missing.length > 0) throw new CliError(`not found in ${topic} (compacted or aborted?): ${missing.map(refText).join(', ')}`, 1, 'NOT_FOUND');
@@ -69,7 +69,7 @@ export async function dlqList(ctx: CliContext, f: DlqFilter & { limit: number })
   let matched = 0;
   const progress = ctx.progress('reading dead letters');
   try {
-    await scanRanges(ctx.kafka(), topic, { groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, onProgress: (d, t) => progress.update(d, t) }, (r) => {
+    await scanRanges(ctx.kafka(), topic, { groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, timeoutMs: ctx.readTimeoutMs, onProgress: (d, t) => progress.update(d, t) }, (r) => {
       scanned++;
       const d = parseDeadLetter(r.partition, r.message);
       if (!matches(d, f)) return;
@@ -177,6 +177,8 @@ export async function dlqRedrive(ctx: CliContext, o: RedriveOptions): Promise<Co
   return { json: { dryRun: false, sent: plan.length, records: planJson }, human: [...lines, `redrove ${plan.length} dead letter(s)`] };
 }
 
+const readTimeout = (): Option => new Option('--read-timeout <seconds>', 'give up reading the dead-letter topic after this long').argParser(parsePositiveInt).default(60);
+
 export function registerDlq(program: Command, action: ActionFactory<CliContext>): void {
   const dlq = program.command('dlq').description('read and redrive the dead-letter topic (KAFKA_TOPIC_DLQ; headers in docs/api.md §3.4)');
   dlq
@@ -186,12 +188,14 @@ export function registerDlq(program: Command, action: ActionFactory<CliContext>)
     .option('--since <iso>', 'only dead-lettered at or after this time', parseIso)
     .option('--key <key>', 'only records with this key (the actor or user)')
     .addOption(new Option('--limit <n>', 'show the newest N matches').argParser(parsePositiveInt).default(100))
+    .addOption(readTimeout())
     .option('--json', 'one JSON document on stdout')
     .action(action((ctx, _args, opts) => dlqList(ctx, { code: opts.code as string | undefined, sinceMs: opts.since as number | undefined, key: opts.key as string | undefined, limit: opts.limit as number })));
   dlq
     .command('show')
     .description('show one dead letter: headers, key, value, whether it can be redriven')
     .argument('<partition:offset>', 'its position in the dead-letter topic (as dlq list prints it)', parseRef)
+    .addOption(readTimeout())
     .option('--json', 'one JSON document on stdout')
     .action(action((ctx, args) => dlqShow(ctx, args[0] as DlqRef)));
   dlq
@@ -201,6 +205,7 @@ export function registerDlq(program: Command, action: ActionFactory<CliContext>)
     .option('--code <code>', 'every dead letter with this error-code instead of positions')
     .option('--dry-run', 'show what would be sent, send nothing')
     .option('--force', 'also send records whose code means they will likely be dead-lettered again (INVALID_RECORD after a FOLLOW_LIMIT change, ...)')
+    .addOption(readTimeout())
     .option('--json', 'one JSON document on stdout')
     .action(action((ctx, args, opts) => dlqRedrive(ctx, { refs: (args[0] as DlqRef[] | undefined) ?? [], code: opts.code as string | undefined, dryRun: opts.dryRun === true, force: opts.force === true })));
 }
