@@ -117,9 +117,16 @@ async function delivery(pub: HttpPublisher, author: string, followers: string[])
   };
 }
 
-const slowestOf = (l: Loop): string => {
+/** The slowest sample of a loop, and when it began relative to the kill at `ref`. */
+const slowestOf = (l: Loop, ref: number): string => {
   const w = l.slowest();
-  return w ? `${w.tookMs} ms (status ${w.status})` : '-';
+  return w ? `${w.tookMs} ms (status ${w.status}, began at ${w.at >= ref ? '+' : ''}${s(w.at - ref)})` : '-';
+};
+
+/** The slowest publish, and when it began relative to the kill at `ref`. */
+const slowestPublish = (pub: HttpPublisher, ref: number): string => {
+  const w = pub.attempts.reduce<(typeof pub.attempts)[number] | undefined>((m, x) => (m === undefined || x.tookMs > m.tookMs ? x : m), undefined);
+  return w ? `${w.tookMs} ms (status ${w.status}, began at ${w.at >= ref ? '+' : ''}${s(w.at - ref)})` : '-';
 };
 
 it('a. loses nothing and keeps reads, writes and readiness up while one Cassandra node is down for 60 s', async () => {
@@ -138,19 +145,18 @@ it('a. loses nothing and keeps reads, writes and readiness up while one Cassandr
   await startNode('cassandra', victim);
   down.pop();
   const upAt = Date.now();
-  note(`a: cassandra-${victim} down ${s(restartAt - downAt)}, restart until answering and in the ring ${s(upAt - restartAt)}`);
+  note(`a: cassandra-${victim} down ${s(restartAt - downAt)} (restarted at +${s(restartAt - downAt)}, back at +${s(upAt - downAt)}), restart until answering and in the ring ${s(upAt - restartAt)}`);
   await waitFor('activities accepted after the restart', () => load.pub.attempts.filter((x) => x.at > upAt && x.status === 202).length >= 20, { timeoutMs: 60_000 });
   await stopLoad(load);
 
   const r = await delivery(load.pub, author, followers);
   const pubStatuses: Record<string, number> = {};
   for (const x of load.pub.attempts) pubStatuses[x.status] = (pubStatuses[x.status] ?? 0) + 1;
-  const slowestPublish = Math.max(...load.pub.attempts.map((x) => x.tookMs));
   note(
-    `a: publish ${JSON.stringify(pubStatuses)} (slowest ${slowestPublish} ms), ` +
+    `a: publish ${JSON.stringify(pubStatuses)} (slowest ${slowestPublish(load.pub, downAt)}), ` +
       `${load.pub.attempts.filter((x) => x.at >= downAt && x.at < upAt).length} while the node was down; ` +
-      `reads ${JSON.stringify(load.reads.statuses())} (slowest ${slowestOf(load.reads)}), during the outage ${JSON.stringify(load.reads.statuses(downAt, upAt))}; ` +
-      `ready ${JSON.stringify(load.ready.statuses())} (slowest ${slowestOf(load.ready)}); ` +
+      `reads ${JSON.stringify(load.reads.statuses())} (slowest ${slowestOf(load.reads, downAt)}), during the outage ${JSON.stringify(load.reads.statuses(downAt, upAt))}; ` +
+      `ready ${JSON.stringify(load.ready.statuses())} (slowest ${slowestOf(load.ready, downAt)}); ` +
       `accepted ${r.accepted}, lost ${r.lost}, duplicated ${r.duplicated}, never attempted ${r.neverAttempted}; ` +
       `${r.homes.users} homes: missing ${r.homes.missing}, duplicated ${r.homes.duplicated}, extra ${r.homes.extra}`,
   );
@@ -212,7 +218,7 @@ it('b. loses nothing when the broker leading the activities partitions is killed
   await startNode('kafka', victim);
   down.pop();
   const upAt = Date.now();
-  note(`b: broker ${victim} down ${s(restartAt - downAt)}, restart until it answers with 3 brokers ${s(upAt - restartAt)}`);
+  note(`b: broker ${victim} down ${s(restartAt - downAt)} (back at +${s(upAt - downAt)}), restart until it answers with 3 brokers ${s(upAt - restartAt)}`);
   await waitFor('activities accepted after the restart', () => load.pub.attempts.filter((x) => x.at > upAt && x.status === 202).length >= 20, { timeoutMs: 60_000 });
   await waitFor('the restarted broker back in every ISR', async () => (await leadership(fx.admin, topic)).isr.every((n) => n === 3), { timeoutMs: 60_000, intervalMs: 500 });
   await stopLoad(load);
@@ -224,9 +230,9 @@ it('b. loses nothing when the broker leading the activities partitions is killed
   for (const x of load.pub.attempts) pubStatuses[x.status] = (pubStatuses[x.status] ?? 0) + 1;
   const workersReady = await Promise.all(stack.workers.map(async (w) => (await fetch(`http://127.0.0.1:${w.port}/health/ready`)).status));
   note(
-    `b: publish ${JSON.stringify(pubStatuses)} (slowest ${Math.max(...load.pub.attempts.map((x) => x.tookMs))} ms); ` +
+    `b: publish ${JSON.stringify(pubStatuses)} (slowest ${slowestPublish(load.pub, downAt)}); ` +
       `failed attempts ${window ? `from +${s(window.from)} to +${s(window.to)} after the kill` : 'none'}, election seen at +${s(electedAt - downAt)}; ` +
-      `reads ${JSON.stringify(load.reads.statuses())} (slowest ${slowestOf(load.reads)}); ready ${JSON.stringify(load.ready.statuses())}` +
+      `reads ${JSON.stringify(load.reads.statuses())} (slowest ${slowestOf(load.reads, downAt)}); ready ${JSON.stringify(load.ready.statuses())}` +
       `${load.ready.samples.some((x) => x.status !== 200) ? ` (non-200 from +${s(Math.min(...load.ready.samples.filter((x) => x.status !== 200).map((x) => x.at)) - downAt)} to +${s(Math.max(...load.ready.samples.filter((x) => x.status !== 200).map((x) => x.at)) - downAt)})` : ''}; ` +
       `accepted ${r.accepted}, lost ${r.lost}, duplicated ${r.duplicated}, never attempted ${r.neverAttempted}, 503'd but landed ${r.rejectedButLanded}; ` +
       `${r.homes.users} homes: missing ${r.homes.missing}, duplicated ${r.homes.duplicated}, extra ${r.homes.extra}; workers ready ${JSON.stringify(workersReady)}`,
