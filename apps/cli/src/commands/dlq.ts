@@ -46,9 +46,11 @@ async function readRefs(ctx: CliContext, refs: readonly DlqRef[]): Promise<DeadL
     const wanted = new Set(refs.map(refText));
     const records = await readRanges(ctx.kafka(), topic, { ranges, groupPrefix: `${ctx.cfg.kafka.clientId}-cli-dlq`, timeoutMs: ctx.readTimeoutMs, onProgress: (d, t) => progress.update(d, t) });
     const found = records.map((r) => parseDeadLetter(r.partition, r.message)).filter((d) => wanted.has(refText(d)));
-    const missing = refs.filter((r) => !found.some((d) => refText(d) === refText(r)));
+    const byRef = new Map(found.map((d) => [refText(d), d]));
+    const missing = refs.filter((r) => !byRef.has(refText(r)));
     if (missing.length > 0) throw new CliError(`not found in ${topic} (compacted or aborted?): ${missing.map(refText).join(', ')}`, 1, 'NOT_FOUND');
-    return found;
+    // In the order given, each once.
+    return [...new Set(refs.map(refText))].map((r) => byRef.get(r) as DeadLetter);
   } finally {
     progress.stop();
   }
