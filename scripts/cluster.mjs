@@ -5,6 +5,7 @@
 //
 //   node scripts/cluster.mjs up | down | status | reset
 //   node scripts/cluster.mjs kill|stop|start <cassandra|kafka> <1|2|3>
+//   node scripts/cluster.mjs run <command...>     up, the command, down (also on Ctrl-C); npm run test:cluster uses it
 //
 // Decisions:
 // - Node n listens on 127.0.0.(n+1): Cassandra on :9042 (CQL) and :7000 (storage), Kafka on :9092 (clients) and :9093
@@ -29,6 +30,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonJvmArgs, ensureJars, javaBin, mainClassOf, probeCql, probeKafka, serverJvmArgs } from './infra.mjs';
@@ -53,6 +55,7 @@ const KAFKA_HEAP = ['-Xms384M', '-Xmx384M'];
 const KAFKA_CLUSTER_ID = Buffer.from('TidelineCluster3').toString('base64url');
 const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 45_000;
+const KAFKA_DOWN_GRACE_MS = 15_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const secs = (t0) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -377,7 +380,7 @@ export async function start(svc, n) {
   log(`${svc}-${n}: ready (${secs(t0)})`);
 }
 
-async function terminate(svc, n, signal) {
+async function terminate(svc, n, signal, graceMs = STOP_TIMEOUT_MS) {
   const L = nodeLayout(svc, n);
   const pid = findPid(svc, n);
   if (!pid) {
@@ -396,7 +399,7 @@ async function terminate(svc, n, signal) {
   send(signal);
   let escalated = signal === 'SIGKILL';
   while (isOurs(pid, svc, L)) {
-    if (Date.now() - t0 > (escalated ? 10_000 : STOP_TIMEOUT_MS)) {
+    if (Date.now() - t0 > (escalated ? 10_000 : graceMs)) {
       if (escalated) throw new Error(`${svc}-${n}: pid ${pid} did not exit after SIGKILL`);
       log(`${svc}-${n}: still running after ${secs(t0)}, sending SIGKILL`);
       send('SIGKILL');
@@ -412,10 +415,14 @@ async function terminate(svc, n, signal) {
 export const kill = (svc, n) => (checkNode(svc, n), terminate(svc, n, 'SIGKILL'));
 export const stop = (svc, n) => (checkNode(svc, n), terminate(svc, n, 'SIGTERM'));
 
-/** Stops all six servers (SIGTERM, SIGKILL after 45 s). Data is kept. */
+/**
+ * Stops all six servers (SIGTERM; SIGKILL after 45 s for Cassandra, 15 s for Kafka). Data is kept. Kafka gets less:
+ * whichever broker stops last has lost its controller quorum and waits for a controlled shutdown that cannot happen
+ * (seen: 45 s, then SIGKILL); its logs are recovered on the next start.
+ */
 export async function down() {
   const t0 = Date.now();
-  await Promise.all(SERVICES.flatMap((svc) => NODES.map((n) => terminate(svc, n, 'SIGTERM'))));
+  await Promise.all(SERVICES.flatMap((svc) => NODES.map((n) => terminate(svc, n, 'SIGTERM', svc === 'kafka' ? KAFKA_DOWN_GRACE_MS : STOP_TIMEOUT_MS))));
   log(`down (${secs(t0)})`);
 }
 
@@ -447,6 +454,63 @@ export async function status() {
   return rows;
 }
 
+/**
+ * up, then `args` through /bin/sh with inherited stdio, then down whatever the outcome, also on SIGINT/SIGTERM/SIGHUP
+ * (passed on to the command first; a second signal SIGKILLs it). Resolves to the command's exit code (128 + signal
+ * number if it died from one), 1 if up failed.
+ */
+export async function run(args) {
+  let child = null;
+  let interrupted = null;
+  // The command runs in a process group of its own, so that a signal reaches every process of it (sh alone would
+  // wait for its child); a Ctrl-C in the terminal reaches only this script, which passes it on.
+  const toGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch (err) {
+      if (err.code !== 'ESRCH') throw err;
+    }
+  };
+  const onSignal = (signal) => {
+    const running = child && child.exitCode === null && child.signalCode === null;
+    if (interrupted) {
+      if (running) toGroup('SIGKILL');
+      return;
+    }
+    interrupted = signal;
+    log(`${signal} received${running ? ', stopping the command' : ''}; the clusters are stopped afterwards`);
+    if (running) toGroup(signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
+  let exitCode = 1;
+  try {
+    await up();
+    if (!interrupted) {
+      const line = args.length === 1 ? args[0] : args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+      exitCode = await new Promise((resolve) => {
+        child = spawn('/bin/sh', ['-c', line], { stdio: 'inherit', detached: true });
+        child.on('error', (err) => {
+          log(`cannot run the command: ${err.message}`);
+          resolve(127);
+        });
+        child.on('exit', (code, signal) => resolve(code ?? 128 + (os.constants.signals[signal] ?? 0)));
+      });
+    }
+  } catch (err) {
+    console.error(`[cluster] error: ${err.message}`);
+    exitCode = 1;
+  } finally {
+    try {
+      await down();
+    } catch (err) {
+      console.error(`[cluster] could not stop the clusters: ${err.message}`);
+      exitCode ||= 1;
+    }
+  }
+  if (interrupted && exitCode === 0) exitCode = 128 + os.constants.signals[interrupted];
+  return exitCode;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
@@ -456,8 +520,9 @@ const USAGE = `usage: node scripts/cluster.mjs <command>
   status [--json]                     state of every node
   reset                               down, then delete all data (jars kept)
   kill  <cassandra|kafka> <1|2|3>     SIGKILL one node
-  stop  <cassandra|kafka> <1|2|3>     SIGTERM one node
+  stop  <cassandra|kafka> <1|2|3>     SIGTERM one node (SIGKILL after 45 s)
   start <cassandra|kafka> <1|2|3>     start one node (data kept), wait until it answers
+  run <command...>                    up, run the command (through /bin/sh), down whatever happens; its exit code
 node n listens on 127.0.0.(n+1); state under TIDELINE_CLUSTER_DIR (default <repo>/.infra-cluster)`;
 
 async function main([command, ...rest]) {
@@ -475,6 +540,9 @@ async function main([command, ...rest]) {
     case 'reset':
       await reset();
       return 0;
+    case 'run':
+      if (rest.length === 0) throw Object.assign(new Error('run needs a command'), { usage: true });
+      return run(rest);
     case 'kill':
       await kill(...node());
       return 0;
