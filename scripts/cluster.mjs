@@ -33,7 +33,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commonJvmArgs, ensureJars, javaBin, mainClassOf, probeCql, probeKafka, serverJvmArgs } from './infra.mjs';
+import { commonJvmArgs, ensureJars, javaBin, mainClassOf, probeCql, probeKafka, runWhenInvoked, serverJvmArgs } from './infra.mjs';
 
 const SCRIPT_PATH = fileURLToPath(import.meta.url);
 const REPO_DIR = path.resolve(path.dirname(SCRIPT_PATH), '..');
@@ -576,21 +576,4 @@ async function main([command, ...rest]) {
   }
 }
 
-const invokedDirectly = (() => {
-  try {
-    return process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(SCRIPT_PATH);
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`[cluster] error: ${err.message}`);
-      if (err.usage) console.error(USAGE);
-      process.exit(err.usage ? 2 : 1);
-    },
-  );
-}
+runWhenInvoked(SCRIPT_PATH, main, 'cluster', USAGE);

@@ -941,21 +941,26 @@ async function main(argv) {
   }
 }
 
-const invokedDirectly = (() => {
+/**
+ * Runs `main(argv)` when `scriptPath` is the script node was started with (not when it is imported), and exits with
+ * its code: 1 on an error, 2 (with the usage) on a usage error. Shared by infra.mjs and cluster.mjs.
+ */
+export function runWhenInvoked(scriptPath, main, tag, usage) {
+  let invoked = false;
   try {
-    return process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(SCRIPT_PATH);
+    invoked = process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(scriptPath);
   } catch {
-    return false;
+    invoked = false;
   }
-})();
-
-if (invokedDirectly) {
+  if (!invoked) return;
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      console.error(`[infra] error: ${err.message}`);
-      if (err.usage) console.error(USAGE);
+      console.error(`[${tag}] error: ${err.message}`);
+      if (err.usage) console.error(usage);
       process.exit(err.usage ? 2 : 1);
     },
   );
 }
+
+runWhenInvoked(SCRIPT_PATH, main, 'infra', USAGE);

@@ -8,7 +8,7 @@ import { MetricsService, registerHttpMetrics } from '@app/observability';
 import { ApiModule } from './api.module';
 import { AuthGuard } from './http/auth';
 import { sendError } from './http/error.filter';
-import { installConsoleStatic } from './http/console-static';
+import { consoleDir, installConsoleStatic } from './http/console-static';
 import { installDevTokensGate } from './http/dev-tokens-gate';
 import { installJsonBody } from './http/json-body';
 import { installMethodNotAllowed } from './http/method-not-allowed';
@@ -65,7 +65,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // After the limiter (a 405 is charged too), before any route is registered (it collects the route table).
   installMethodNotAllowed(fastify, (req) => auth.identify(req));
   // The web console's static files (docs/console.md): Fastify routes, no Nest guard, not in OpenAPI.
-  installConsoleStatic(fastify);
+  installConsoleStatic(fastify, consoleDir(cfg.consoleDir));
 
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
   return app;

@@ -12,6 +12,8 @@ export interface AppConfig {
   readonly production: boolean;
   /** Worker metrics endpoints scraped by GET /v1/ops/overview. */
   readonly opsWorkerMetricsUrls: string[];
+  /** CONSOLE_DIR, or null for the default (dist/console beside the build). */
+  readonly consoleDir: string | null;
   readonly rateLimitPerMinute: number;
   readonly followLimit: number;
   readonly streamsPerUser: number;
@@ -68,13 +70,14 @@ function replicationOf(spec: string): Record<string, string | number> {
 }
 
 /** Logging, development tokens and the ops overview's scrape targets. */
-function developmentAndOps(env: Env): Pick<AppConfig, 'logLevel' | 'logFormat' | 'devTokens' | 'production' | 'opsWorkerMetricsUrls'> {
+function developmentAndOps(env: Env): Pick<AppConfig, 'logLevel' | 'logFormat' | 'devTokens' | 'production' | 'opsWorkerMetricsUrls' | 'consoleDir'> {
   return {
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
     devTokens: env.DEV_TOKENS,
     production: env.NODE_ENV === 'production',
     opsWorkerMetricsUrls: env.OPS_WORKER_METRICS_URLS ? list(env.OPS_WORKER_METRICS_URLS) : [`http://127.0.0.1:${env.WORKER_HTTP_PORT}/metrics`],
+    consoleDir: env.CONSOLE_DIR ? env.CONSOLE_DIR : null,
   };
 }
 

@@ -105,6 +105,8 @@ export class Env {
   /** API: the worker /metrics URLs GET /v1/ops/overview scrapes; unset = the local worker on WORKER_HTTP_PORT. */
   @IsOptional() @IsString() @Matches(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, { message: 'OPS_WORKER_METRICS_URLS must be http(s):// URLs separated by commas' })
   OPS_WORKER_METRICS_URLS?: string;
+  /** API: the built web console served at /console/ (default: dist/console of the checkout or image). */
+  @IsOptional() @IsString() CONSOLE_DIR?: string;
 }
 
 /** Variables whose values never appear in an error message. */

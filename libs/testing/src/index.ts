@@ -4,3 +4,4 @@ export * from './fakes';
 export * from './prng';
 export * from './prometheus';
 export * from './contracts';
+export * from './node-script';

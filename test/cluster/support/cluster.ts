@@ -3,9 +3,8 @@
  * the 3-broker Kafka cluster of scripts/cluster.mjs (nodes on 127.0.0.2-4), the stack's env for them, and the load
  * loops (publishing over REST, reading home pages, polling readiness) whose every answer is recorded.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { uniqueTag } from '@app/testing';
+import { runNodeScript, uniqueTag } from '@app/testing';
 import type { Stack } from '../../e2e/support/stack';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -33,21 +32,7 @@ export function clusterOverrides(): Record<string, string> {
 }
 
 /** Runs `node scripts/cluster.mjs <args>`; resolves with its output, rejects on a non-zero exit. */
-export function cluster(args: string[], timeoutMs = 300_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts/cluster.mjs'), ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`node scripts/cluster.mjs ${args.join(' ')} exited ${code}:\n${out}`));
-    });
-  });
-}
+export const cluster = (args: string[], timeoutMs?: number): Promise<string> => runNodeScript(path.join(ROOT, 'scripts/cluster.mjs'), args, ROOT, timeoutMs);
 
 /** SIGKILLs one node; fails unless it was running. */
 export async function killNode(svc: 'cassandra' | 'kafka', n: number): Promise<void> {

@@ -8,13 +8,12 @@
  * <service>` with this process's environment), so every fault acts on whichever pair TIDELINE_INFRA_DIR and the
  * INFRA_*_PORT variables select. Never run this suite against servers that others use.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, types } from 'cassandra-driver';
 import { Admin, AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { bucketOf, HOME_BUCKET_MS, USER_FEED_BUCKET_MS } from '@app/domain';
-import { testEnv } from '@app/testing';
+import { runNodeScript, testEnv } from '@app/testing';
 import { CassandraStores, FOLLOW_COUNTS_CQL, FOLLOWERS_CQL, FOLLOWING_CQL } from '@app/storage-cassandra';
 import { pool } from '../../../apps/fanout-worker/test/fixtures';
 
@@ -46,21 +45,7 @@ export function serverOverrides(overrides: Record<string, string> = {}): Record<
 
 export type Service = 'cassandra' | 'kafka';
 
-function infra(args: string[], timeoutMs = 300_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts/infra.mjs'), ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`node scripts/infra.mjs ${args.join(' ')} exited ${code}:\n${out}`));
-    });
-  });
-}
+const infra = (args: string[], timeoutMs?: number): Promise<string> => runNodeScript(path.join(ROOT, 'scripts/infra.mjs'), args, ROOT, timeoutMs);
 
 /** SIGTERM (graceful) or SIGKILL (crash) one server; fails unless the server was running and is now gone. */
 export async function stopService(name: Service, how: 'stop' | 'kill' = 'kill'): Promise<void> {

@@ -41,11 +41,10 @@ export const isSafeConsolePath = (rel: string): boolean => rel.length <= MAX_PAT
 
 /**
  * dist/console under the repository (or image) root: the first ancestor of this file holding package.json
- * (apps/api/src/http under ts-node, dist/apps/api/src/http when built). CONSOLE_DIR overrides it (tests, deploys).
+ * (apps/api/src/http under ts-node, dist/apps/api/src/http when built). CONSOLE_DIR (AppConfig.consoleDir) overrides it.
  */
-export function consoleDir(): string {
-  const override = process.env['CONSOLE_DIR'];
-  if (override !== undefined && override !== '') return path.resolve(override);
+export function consoleDir(override: string | null = null): string {
+  if (override !== null) return path.resolve(override);
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return path.join(dir, 'dist', 'console');
