@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { HeaderObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { DomainErrorCode } from '@app/domain';
 import { STATUS_OF } from './error-status';
 
@@ -50,6 +51,20 @@ export const V1_ERRORS: readonly DomainErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMI
 /** Every operation taking a JSON body (docs/api.md §2.8 "Request bodies"). */
 export const BODY_ERRORS: readonly DomainErrorCode[] = ['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 
+/** One error answer: the shared error body with `error` narrowed to `codes` (all of `status`), `Retry-After` on 429. */
+export function errorResponse(status: number, codes: readonly DomainErrorCode[]): { description: string; schema: SchemaObject; headers?: Record<string, HeaderObject> } {
+  return {
+    description: codes.map((c) => `\`${c}\`: ${MEANING[c]}`).join('; '),
+    schema: {
+      allOf: [
+        { $ref: getSchemaPath(ErrorBodyDto) },
+        { type: 'object', properties: { statusCode: { type: 'integer', enum: [status] }, error: { type: 'string', enum: [...codes] } } },
+      ],
+    },
+    ...(status === 429 ? { headers: { 'Retry-After': { description: 'whole seconds until a retry can succeed (at least 1)', schema: { type: 'integer', minimum: 1 } } } } : {}),
+  };
+}
+
 /**
  * Documents the error answers of an operation from the codes it can give, with the status taken from the one
  * code-to-status mapping (STATUS_OF): one response per status, the shared error body with `error` narrowed to
@@ -61,22 +76,6 @@ export function ApiErrors(...codes: readonly (DomainErrorCode | readonly DomainE
     const status = STATUS_OF[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  const decorators = [...byStatus.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([status, list]) =>
-      ApiResponse({
-        status,
-        description: list.map((c) => `\`${c}\`: ${MEANING[c]}`).join('; '),
-        schema: {
-          allOf: [
-            { $ref: getSchemaPath(ErrorBodyDto) },
-            { type: 'object', properties: { statusCode: { type: 'integer', enum: [status] }, error: { type: 'string', enum: list } } },
-          ],
-        },
-        ...(status === 429
-          ? { headers: { 'Retry-After': { description: 'whole seconds until a retry can succeed (at least 1)', schema: { type: 'integer', minimum: 1 } } } }
-          : {}),
-      }),
-    );
+  const decorators = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, list]) => ApiResponse({ status, ...errorResponse(status, list) }));
   return applyDecorators(ApiExtraModels(ErrorBodyDto, FieldProblemDto), ...decorators);
 }

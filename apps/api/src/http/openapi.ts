@@ -1,15 +1,13 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ErrorBodyDto } from './api-errors';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { errorResponse } from './api-errors';
 
 type Responses = NonNullable<OpenAPIObject['paths'][string]['get']>['responses'];
 
 const json = (schema: object): { content: { 'application/json': { schema: object } } } => ({ content: { 'application/json': { schema } } });
-const rateLimited = {
-  description: '`RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE for this client address; retry after `Retry-After` seconds',
-  headers: { 'Retry-After': { description: 'whole seconds until a retry can succeed (at least 1)', schema: { type: 'integer', minimum: 1 } } },
-  ...json({ allOf: [{ $ref: getSchemaPath(ErrorBodyDto) }, { type: 'object', properties: { statusCode: { type: 'integer', enum: [429] }, error: { type: 'string', enum: ['RATE_LIMITED'] } } }] }),
-};
+const { schema: rateLimitedSchema, ...rateLimitedRest } = errorResponse(429, ['RATE_LIMITED']);
+/** The health and metrics routes are rate limited per client address like every request. */
+const rateLimited = { ...rateLimitedRest, ...json(rateLimitedSchema) };
 const healthBody = (status: 'ok' | 'error'): object => ({
   type: 'object',
   required: ['status'],

@@ -2287,7 +2287,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description `RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE for this client address; retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description whole seconds until a retry can succeed (at least 1) */
@@ -2328,7 +2328,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE for this client address; retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description whole seconds until a retry can succeed (at least 1) */
@@ -2369,7 +2369,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE for this client address; retry after `Retry-After` seconds */
+            /** @description `RATE_LIMITED`: over RATE_LIMIT_PER_MINUTE; retry after `Retry-After` seconds */
             429: {
                 headers: {
                     /** @description whole seconds until a retry can succeed (at least 1) */
