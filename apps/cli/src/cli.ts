@@ -3,6 +3,7 @@ import { Logger, LoggerService } from '@nestjs/common';
 import { CliContext } from './context';
 import { ActionFactory, CliError, CliIo, CommandResult, errorText } from './io';
 import { registerDoctor } from './commands/doctor';
+import { registerDemote } from './commands/demote';
 import { registerDlq } from './commands/dlq';
 import { registerPromote } from './commands/promote';
 import { registerRebuild } from './commands/rebuild';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, done: (result: CommandResult, json: bool
   registerDlq(program, action);
   registerRebuild(program, action);
   registerPromote(program, action);
+  registerDemote(program, action);
   registerReplay(program, action);
   // Subcommands report usage errors through the program's output and exit override too.
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError('(add --help for usage)');

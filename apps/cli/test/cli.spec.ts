@@ -14,7 +14,7 @@ function capture(env: Record<string, string> = {}, tty = false): CliIo & { out: 
 
 describe('tideline CLI (no servers)', () => {
   it('prints help for the program and every command, exit 0', async () => {
-    for (const argv of [['--help'], ['doctor', '--help'], ['dlq', '--help'], ['dlq', 'list', '--help'], ['dlq', 'show', '--help'], ['dlq', 'redrive', '--help'], ['rebuild', '--help'], ['promote', '--help'], ['replay', '--help']]) {
+    for (const argv of [['--help'], ['doctor', '--help'], ['dlq', '--help'], ['dlq', 'list', '--help'], ['dlq', 'show', '--help'], ['dlq', 'redrive', '--help'], ['rebuild', '--help'], ['promote', '--help'], ['demote', '--help'], ['replay', '--help']]) {
       const io = capture();
       expect(await runCli(argv, io)).toBe(0);
       expect(io.out()).toContain('Usage: tideline');
@@ -22,7 +22,7 @@ describe('tideline CLI (no servers)', () => {
   });
 
   it('answers usage errors with exit 2 and a message', async () => {
-    for (const argv of [['nope'], ['dlq', 'show'], ['dlq', 'show', 'zero:1'], ['dlq', 'list', '--limit', '0'], ['dlq', 'list', '--since', 'yesterday'], ['replay'], ['replay', '--to-time', '2026-12-01T00:00:00Z', '--to-offset', '3'], ['dlq', 'redrive'], ['rebuild', 'not a user!'], ['promote', 'not a user!'], ['demote', 'x']]) {
+    for (const argv of [['nope'], ['dlq', 'show'], ['dlq', 'show', 'zero:1'], ['dlq', 'list', '--limit', '0'], ['dlq', 'list', '--since', 'yesterday'], ['replay'], ['replay', '--to-time', '2026-12-01T00:00:00Z', '--to-offset', '3'], ['dlq', 'redrive'], ['rebuild', 'not a user!'], ['promote', 'not a user!'], ['demote', 'not a user!'], ['demote']]) {
       const io = capture();
       expect({ argv, code: await runCli(argv, io) }).toEqual({ argv, code: 2 });
       expect(io.err().length).toBeGreaterThan(0);

@@ -52,6 +52,7 @@ export interface AppConfig {
     readonly readContextTtlMs: number;
     readonly readContextMaxIds: number;
     readonly readPulledCacheMs: number;
+    readonly pullDecisionCacheMs: number;
     readonly deleteMarkerHours: number;
     readonly deleteMarkerPollMs: number;
     readonly deleteMarkersMax: number;
@@ -144,6 +145,7 @@ export function toAppConfig(env: Env): AppConfig {
       readContextTtlMs: env.READ_CONTEXT_TTL_MS,
       readContextMaxIds: env.READ_CONTEXT_MAX_IDS,
       readPulledCacheMs: env.READ_PULLED_CACHE_MS,
+      pullDecisionCacheMs: env.FANOUT_PULL_DECISION_CACHE_MS,
       deleteMarkerHours: env.DELETE_MARKER_HOURS,
       deleteMarkerPollMs: env.DELETE_MARKER_POLL_MS,
       deleteMarkersMax: env.DELETE_MARKERS_MAX,

@@ -68,6 +68,11 @@ export class Env {
    */
   @IsInt() @Min(0) @Max(60_000) READ_CONTEXT_TTL_MS: number = 5_000;
   @IsInt() @Min(0) @Max(100_000_000) READ_CONTEXT_MAX_IDS: number = 1_000_000;
+  /**
+   * Worker: how long a "pulled" decision per author is trusted before the flag is read again. `tideline demote`
+   * waits this long (plus a second) before it backfills, so no worker still skips the author's fanout.
+   */
+  @IsInt() @Min(0) @Max(600_000) FANOUT_PULL_DECISION_CACHE_MS: number = 30_000;
   /** API: a pulled (high-follower) author's newest rows, shared by every reader for this long. */
   @IsInt() @Min(0) @Max(60_000) READ_PULLED_CACHE_MS: number = 1_000;
   /**

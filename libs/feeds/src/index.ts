@@ -8,6 +8,8 @@ export * from './write/active-reader-cache';
 export * from './write/fanout-metrics';
 export * from './write/fanout.service';
 export * from './write/promotion.service';
+export * from './write/demotion.service';
+export * from './write/follow-backfill';
 export * from './write/write.module';
 export * from './views';
 export * from './commands/access';

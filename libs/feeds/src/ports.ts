@@ -97,9 +97,11 @@ export interface GraphStore {
   followerCount(user: UserId): Promise<number>;
   /** How many accounts `user` follows, counted exactly up to `upTo` (reads at most `upTo` rows). */
   followingCount(user: UserId, upTo: number): Promise<number>;
-
   isHighFollower(author: UserId): Promise<boolean>;
   markHighFollower(author: UserId, sinceMs: number): Promise<void>;
+  unmarkHighFollower(author: UserId): Promise<void>;
+  isPushPinned(author: UserId): Promise<boolean>; // an operator's pin (`tideline demote`): wins over the flag and the count
+  setPushPin(author: UserId, sinceMs: number | null): Promise<void>; // null: unpinned
   addPulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void>;
   removePulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void>;
   pulledFollows(user: UserId): Promise<UserId[]>;

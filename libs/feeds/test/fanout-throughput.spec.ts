@@ -165,21 +165,27 @@ describe('Push/pull decisions', () => {
     t.graph.follow(fs[5] as UserId, 'rising');
     await t.svc.ingest(activity('rising'), Date.now(), async () => undefined);
     expect(t.graph.highFollowers.has('rising')).toBe(true);
-    // Pulled is sticky: remembered, never read again.
+    // Pulled is remembered (FANOUT_PULL_DECISION_CACHE_MS): the next activity reads no flag.
     const reads = t.graph.flagReads;
     await t.svc.ingest(activity('rising'), Date.now(), async () => undefined);
     expect(t.graph.flagReads).toBe(reads);
   });
 
-  it('forgets "pushed" after PUSH_DECISION_TTL_MS and keeps "pulled"', () => {
+  it('forgets "pushed" after PUSH_DECISION_TTL_MS and "pulled" after its own TTL, counted from the lookup', () => {
     const policy = { highFollowerThreshold: 1000 } as FeedPolicy;
-    const cache = new PullDecisionCache(policy.highFollowerThreshold);
+    const cache = new PullDecisionCache(policy.highFollowerThreshold, 30_000);
     cache.pushed('a', 10, 0);
     cache.pushed('near', 900, 0);
-    cache.pulled('b');
+    cache.pushed('pinned', 5_000, 0, true);
+    cache.pulled('b', 100);
     expect(cache.get('a', PUSH_DECISION_TTL_MS - 1)).toBe(false);
     expect(cache.get('near', 0)).toBeUndefined();
+    expect(cache.get('pinned', PUSH_DECISION_TTL_MS - 1)).toBe(false);
     expect(cache.get('a', PUSH_DECISION_TTL_MS)).toBeUndefined();
-    expect(cache.get('b', Number.MAX_SAFE_INTEGER)).toBe(true);
+    expect(cache.get('b', 30_099)).toBe(true);
+    expect(cache.get('b', 30_100)).toBeUndefined();
+    const none = new PullDecisionCache(policy.highFollowerThreshold, 0);
+    none.pulled('b', 0);
+    expect(none.get('b', 0)).toBeUndefined();
   });
 });

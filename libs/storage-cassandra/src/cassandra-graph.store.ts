@@ -6,6 +6,7 @@ import { FOLLOW_COUNTS_CQL } from './tables/follow-counts.cql';
 import { FOLLOWERS_CQL } from './tables/followers.cql';
 import { FOLLOWING_CQL } from './tables/following.cql';
 import { HIGH_FOLLOWER_AUTHORS_CQL } from './tables/high-follower-authors.cql';
+import { PUSH_PINNED_AUTHORS_CQL } from './tables/push-pinned-authors.cql';
 import { MUTES_CQL } from './tables/mutes.cql';
 import { PULLED_FOLLOWS_CQL } from './tables/pulled-follows.cql';
 
@@ -154,6 +155,20 @@ export class CassandraGraphStore implements GraphStore {
 
   async markHighFollower(author: UserId, sinceMs: number): Promise<void> {
     await this.client.execute(HIGH_FOLLOWER_AUTHORS_CQL.insert, [author, new Date(sinceMs)], IDEMPOTENT);
+  }
+
+  async unmarkHighFollower(author: UserId): Promise<void> {
+    await this.client.execute(HIGH_FOLLOWER_AUTHORS_CQL.remove, [author], IDEMPOTENT);
+  }
+
+  async isPushPinned(author: UserId): Promise<boolean> {
+    const rs = await this.client.execute(PUSH_PINNED_AUTHORS_CQL.get, [author], IDEMPOTENT);
+    return rs.rowLength > 0;
+  }
+
+  async setPushPin(author: UserId, sinceMs: number | null): Promise<void> {
+    if (sinceMs === null) await this.client.execute(PUSH_PINNED_AUTHORS_CQL.remove, [author], IDEMPOTENT);
+    else await this.client.execute(PUSH_PINNED_AUTHORS_CQL.insert, [author, new Date(sinceMs)], IDEMPOTENT);
   }
 
   async addPulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void> {

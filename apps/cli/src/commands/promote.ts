@@ -6,10 +6,8 @@ import { ActionFactory, CliError, CommandResult } from '../io';
 
 /**
  * Switches an author from push to pull now, below FANOUT_HIGH_FOLLOWER_THRESHOLD too, with the worker's own
- * promotion (PromotionService: a pulled_follows row for every follower, the sticky high_follower_authors flag, a
- * second pass for follows that raced). There is no `demote`: the flag is sticky by design (workers remember
- * "pulled" for good, and an author above the threshold would be promoted again on their next post), so going
- * back to push needs a per-author override and a backfill of every follower's home (docs/operations.md).
+ * promotion (PromotionService: a pulled_follows row for every follower, the high_follower_authors flag, a second
+ * pass for follows that raced), and lifts a push pin left by `demote`.
  */
 export async function promote(ctx: CliContext, author: string): Promise<CommandResult> {
   const cfg = ctx.cfg;
@@ -40,7 +38,7 @@ export async function promote(ctx: CliContext, author: string): Promise<CommandR
 export function registerPromote(program: Command, action: ActionFactory<CliContext>): void {
   program
     .command('promote')
-    .description("serve an author by pull from now on (as if above FANOUT_HIGH_FOLLOWER_THRESHOLD): no more fanout of their posts; followers' reads merge their feed. Sticky: there is no demote")
+    .description("serve an author by pull from now on (as if above FANOUT_HIGH_FOLLOWER_THRESHOLD): no more fanout of their posts; followers' reads merge their feed. Lifts a pin left by `demote`; `demote` undoes it")
     .argument('<author>', 'the author id')
     .option('--json', 'one JSON document on stdout')
     .action(

@@ -11,6 +11,12 @@ export interface CopyResult {
   readonly oldestMs: number | null;
 }
 
+/** An author's newest activities inside the home window, newest first; `complete` when none older remain. */
+export interface RecentRows {
+  readonly rows: readonly FeedRef[];
+  readonly complete: boolean;
+}
+
 /**
  * The one rule for materialising an author's activities into a home timeline, shared by follow backfill
  * (write path) and returning readers (read path): the author's newest FOLLOW_BACKFILL_LIMIT activities
@@ -30,13 +36,23 @@ export class HomeMaterializer {
 
   /** Copies `author`'s recent activities into `user`'s home (`minLimit` = at least this many). */
   async copyRecent(user: UserId, author: UserId, tsMicros: number, nowMs: number, minLimit = 0): Promise<CopyResult> {
+    return this.copyRows(user, await this.recentOf(author, nowMs, minLimit), tsMicros, nowMs);
+  }
+
+  /** What copyRecent would copy, read once for many homes (`tideline demote`). */
+  async recentOf(author: UserId, nowMs: number, minLimit = 0): Promise<RecentRows> {
     const limit = Math.max(minLimit, this.policy.followBackfillLimit);
-    if (limit === 0) return { complete: false, oldestMs: null };
+    if (limit === 0) return { rows: [], complete: false };
     const page = await this.timelines.readUserFeed(author, null, windowFloorMs(this.policy, nowMs), limit);
-    if (page.rows.length > 0) {
-      await this.timelines.appendHomeMany(user, page.rows, tsMicros, (r) => homeTtlSeconds(this.policy, r.ms, nowMs), this.policy.concurrency);
+    return { rows: page.rows, complete: page.exhausted };
+  }
+
+  /** Writes rows read by recentOf into `user`'s home. */
+  async copyRows(user: UserId, recent: RecentRows, tsMicros: number, nowMs: number): Promise<CopyResult> {
+    if (recent.rows.length > 0) {
+      await this.timelines.appendHomeMany(user, recent.rows, tsMicros, (r) => homeTtlSeconds(this.policy, r.ms, nowMs), this.policy.concurrency);
     }
-    return { complete: page.exhausted, oldestMs: page.rows[page.rows.length - 1]?.ms ?? null };
+    return { complete: recent.complete, oldestMs: recent.rows[recent.rows.length - 1]?.ms ?? null };
   }
 
   /** Removes `author`'s activities inside the home window from `user`'s home (unfollow). */

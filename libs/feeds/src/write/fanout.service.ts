@@ -7,6 +7,7 @@ import { ActiveReaderCache } from './active-reader-cache';
 import { ActivityWriteService } from './activity-write.service';
 import { DeliveryService } from './delivery.service';
 import { FanoutMetrics } from './fanout-metrics';
+import { FollowBackfill } from './follow-backfill';
 import { GraphChangeService } from './graph-change.service';
 import { Heartbeat } from './heartbeat';
 import { PromotionService } from './promotion.service';
@@ -61,6 +62,6 @@ export function createWritePath(cfg: AppConfig, p: WritePorts): FanoutService {
   return new FanoutService(
     new ActivityWriteService(cfg, p.activities, p.timelines, p.notifications, p.live, p.deletes, p.foreignIds, promotion, delivery),
     delivery,
-    new GraphChangeService(cfg, p.graph, p.readers, p.live, promotion, homes),
+    new GraphChangeService(cfg, p.graph, p.live, promotion, homes, new FollowBackfill(homes, p.readers)),
   );
 }

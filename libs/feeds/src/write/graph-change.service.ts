@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { DomainError, GraphChange, UserId } from '@app/domain';
+import { DomainError, GraphChange } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
-import { GRAPH_STORE, GraphStore, LIVE_PUBLISHER, LivePublisher, READER_STATE_STORE, ReaderStateStore } from '../ports';
+import { FollowBackfill } from './follow-backfill';
+import { GRAPH_STORE, GraphStore, LIVE_PUBLISHER, LivePublisher } from '../ports';
 import { Heartbeat } from './heartbeat';
 import { PromotionService } from './promotion.service';
 
@@ -18,10 +19,10 @@ export class GraphChangeService {
   constructor(
     @Inject(APP_CONFIG) cfg: AppConfig,
     @Inject(GRAPH_STORE) private readonly graph: GraphStore,
-    @Inject(READER_STATE_STORE) private readonly readers: ReaderStateStore,
     @Inject(LIVE_PUBLISHER) private readonly live: LivePublisher,
     private readonly promotion: PromotionService,
     private readonly homes: HomeMaterializer,
+    private readonly history: FollowBackfill,
   ) {
     this.followLimit = cfg.followLimit;
   }
@@ -37,22 +38,12 @@ export class GraphChangeService {
     const ts = change.atMs * 1000;
     if (change.op === 'follow' && exists) {
       if (await this.promotion.isPulledAuthor(change.target, heartbeat)) await this.graph.addPulledFollow(change.user, change.target, ts);
-      else await this.backfill(change.user, change.target, ts);
+      else await this.history.backfill(change.user, change.target, ts);
     } else if (change.op === 'unfollow' && !exists) {
       await this.graph.removePulledFollow(change.user, change.target, ts);
       await this.homes.removeAuthor(change.user, change.target, ts, Date.now());
     }
     // API instances drop the reader's cached context (graph, pulled authors, home floor) once all is applied.
     await this.live.announce({ kind: 'graph', users: [change.user] });
-  }
-
-  /** History comes with a follow; where the copy was cut short, the home floor rises (reads pull below it). */
-  async backfill(user: UserId, author: UserId, tsMicros: number): Promise<void> {
-    const now = Date.now();
-    const copy = await this.homes.copyRecent(user, author, tsMicros, now);
-    if (copy.complete) return;
-    const oldest = copy.oldestMs ?? now;
-    const state = await this.readers.get(user);
-    if (state.homeFloorMs === null || oldest > state.homeFloorMs) await this.readers.setHomeFloor(user, oldest);
   }
 }

@@ -4,6 +4,7 @@ import { ActiveReaderCache } from './active-reader-cache';
 import { ActivityWriteService } from './activity-write.service';
 import { DeliveryService } from './delivery.service';
 import { FanoutService } from './fanout.service';
+import { FollowBackfill } from './follow-backfill';
 import { GraphChangeService } from './graph-change.service';
 import { PromotionService } from './promotion.service';
 
@@ -13,7 +14,7 @@ import { PromotionService } from './promotion.service';
  * KafkaMessagingModule) and FANOUT_METRICS (provided globally by ObservabilityModule).
  */
 @Module({
-  providers: [ActiveReaderCache, HomeMaterializer, PromotionService, DeliveryService, ActivityWriteService, GraphChangeService, FanoutService],
+  providers: [ActiveReaderCache, HomeMaterializer, FollowBackfill, PromotionService, DeliveryService, ActivityWriteService, GraphChangeService, FanoutService],
   exports: [FanoutService],
 })
 export class FanoutModule {}

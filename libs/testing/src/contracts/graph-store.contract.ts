@@ -153,13 +153,30 @@ export function graphStoreContract(make: MakeStore<GraphStore>): void {
       expect(await store().followingCount(me, 10)).toBe(0);
     });
 
-    it('marks high-follower authors for good', async () => {
+    it('marks high-follower authors until a demotion unmarks them, and can mark them again', async () => {
       const star = u('celebrity');
       expect(await store().isHighFollower(star)).toBe(false);
       await store().markHighFollower(star, t0);
       await store().markHighFollower(star, t0 + 1);
       expect(await store().isHighFollower(star)).toBe(true);
       expect(await store().isHighFollower(u('other'))).toBe(false);
+      await store().unmarkHighFollower(star);
+      expect(await store().isHighFollower(star)).toBe(false);
+      await store().markHighFollower(star, t0 + 2);
+      expect(await store().isHighFollower(star)).toBe(true);
+    });
+
+    it('pins an author to push and unpins them, per author', async () => {
+      const star = u('pinned');
+      expect(await store().isPushPinned(star)).toBe(false);
+      await store().setPushPin(star, t0);
+      await store().setPushPin(star, t0 + 1); // idempotent
+      expect(await store().isPushPinned(star)).toBe(true);
+      expect(await store().isPushPinned(u('other'))).toBe(false);
+      await store().setPushPin(star, null);
+      expect(await store().isPushPinned(star)).toBe(false);
+      await store().setPushPin(star, null); // nothing left to remove
+      expect(await store().isPushPinned(star)).toBe(false);
     });
 
     it('keeps pulled follows last-write-wins by timestamp (a removal wins a tie), listed by author id', async () => {

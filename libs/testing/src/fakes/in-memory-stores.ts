@@ -229,6 +229,7 @@ export class InMemoryGraphStore implements GraphStore {
   private readonly follows = new Map<string, Edge>();
   private readonly mutes = new Map<string, Edge>();
   readonly highFollowers = new Map<UserId, number>();
+  readonly pushPinned = new Map<UserId, number>();
   /** pulled_follows cells: last-write-wins by timestamp, a delete winning a tie. */
   private readonly pulled = new Map<UserId, Map<UserId, { ts: number; live: boolean }>>();
   /** Every addPulledFollow call, in order (user, author). */
@@ -290,6 +291,16 @@ export class InMemoryGraphStore implements GraphStore {
   }
   async markHighFollower(author: UserId, sinceMs: number): Promise<void> {
     if (!this.highFollowers.has(author)) this.highFollowers.set(author, sinceMs);
+  }
+  async unmarkHighFollower(author: UserId): Promise<void> {
+    this.highFollowers.delete(author);
+  }
+  async isPushPinned(author: UserId): Promise<boolean> {
+    return this.pushPinned.has(author);
+  }
+  async setPushPin(author: UserId, sinceMs: number | null): Promise<void> {
+    if (sinceMs === null) this.pushPinned.delete(author);
+    else this.pushPinned.set(author, sinceMs);
   }
   async addPulledFollow(user: UserId, author: UserId, tsMicros: number): Promise<void> {
     this.pulledAdds.push([user, author]);
