@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { FeedPolicy, UserId } from '@app/domain';
 import { HomeMaterializer } from '../home/home-materializer';
 import { GRAPH_STORE, GraphStore } from '../ports';
+import { forEachBounded } from '../resilience';
 import { FollowBackfill } from './follow-backfill';
 
 /** Beyond FANOUT_PULL_DECISION_CACHE_MS: a worker's lookup may have begun just before the pin was written. */
@@ -74,7 +75,7 @@ export class DemotionService {
     let after: UserId | null = null;
     do {
       const page = await this.graph.followersPage(author, after, this.policy.chunkSize);
-      await inPool(page.items, this.policy.concurrency, async (f) => {
+      await forEachBounded(page.items, this.policy.concurrency, async (f) => {
         await this.history.backfill(f.userId, author, f.sinceMs > 0 ? f.sinceMs * 1000 : removeTs, recent);
         await this.graph.removePulledFollow(f.userId, author, removeTs);
       });
@@ -87,16 +88,4 @@ export class DemotionService {
     this.log.log({ author, followers: done, activities: recent.rows.length }, 'author demoted to push-based delivery');
     return { already: false, followers: done, activities: recent.rows.length, waitedMs };
   }
-}
-
-/** Runs `op` over `items`, at most `size` at a time. */
-async function inPool<T>(items: readonly T[], size: number, op: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await op(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, lane));
 }
