@@ -17,7 +17,8 @@ import { cli, cliPort, ROOT, spawnWorker, Worker } from './support';
 jest.setTimeout(240_000);
 
 const tag = uniqueTag('cli');
-const env = testEnv(tag);
+// Workers forget a cached "pulled" decision after 1 s, so `demote` waits 2 s instead of the default 31 s.
+const env = { ...testEnv(tag), FANOUT_PULL_DECISION_CACHE_MS: '1000' };
 const cfg = testConfig(tag);
 const T = cfg.kafka.topics;
 const u = (name: string): string => `${tag}_${name}`;
@@ -209,6 +210,9 @@ describe('tideline rebuild', () => {
   });
 });
 
+// The promoted author's post, served by pull: the demote test expects it in every follower's home afterwards.
+let pulledPostMs = 0;
+
 describe('tideline promote', () => {
   it('switches an author below the threshold to pull: followers get pulled_follows rows, new posts are not fanned out', async () => {
     const author = u('star');
@@ -226,9 +230,46 @@ describe('tideline promote', () => {
     expect(again.out).toContain('already served by pull');
 
     const ms = Math.floor(Date.now() / 1000) * 1000;
+    pulledPostMs = ms;
     await produce(T.activities, author, JSON.stringify({ actor: author, type: 'post', object: 'note:pulled', foreignId: 'pulled-1', published: toIso(ms) }));
     await waitFor('the author feed', async () => (await userFeedRows(author, ms)) === 1, { timeoutMs: 60_000 });
     for (const f of fans) expect(await homeRows(f, ms)).toBe(0);
+  });
+});
+
+describe('tideline demote', () => {
+  it("switches the promoted author back to push: the pulled post lands in every follower's home, the next one is fanned out, promote lifts the pin", async () => {
+    const author = u('star');
+    const fans = [u('fan1'), u('fan2'), u('fan3')];
+    expect(worker).not.toBeNull();
+    const ms = pulledPostMs;
+    expect(await homeRows(fans[0] ?? '', ms)).toBe(0);
+
+    const run = await cli(env, 'demote', author, '--json');
+    expect({ code: run.code }).toEqual({ code: 0 });
+    expect(run.json()).toEqual({ author, mode: 'push', pinned: true, alreadyPushed: false, followers: 3, activitiesCopied: 1, waitedMs: expect.any(Number), threshold: cfg.policy.highFollowerThreshold });
+    // The wait is FANOUT_PULL_DECISION_CACHE_MS (1 s) + the 1 s margin, and says so on stderr.
+    expect(run.json<{ waitedMs: number }>().waitedMs).toBeGreaterThanOrEqual(2_000);
+    expect(run.err).toContain('waiting 2000 ms');
+    expect(await stores.graph.isHighFollower(author)).toBe(false);
+    expect(await stores.graph.isPushPinned(author)).toBe(true);
+    for (const f of fans) {
+      expect(await stores.graph.pulledFollows(f)).toEqual([]);
+      expect(await homeRows(f, ms)).toBe(1);
+    }
+    const again = await cli(env, 'demote', author);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('already pinned to push');
+
+    // The running worker's cached "pulled" has expired: the next post is pushed into every home.
+    const next = ms + 1_000;
+    await produce(T.activities, author, JSON.stringify({ actor: author, type: 'post', object: 'note:pushed', foreignId: 'pushed-1', published: toIso(next) }));
+    for (const f of fans) await waitFor(`the pushed post in ${f}'s home`, async () => (await homeRows(f, next)) === (bucketOf(next, HOME_BUCKET_MS) === bucketOf(ms, HOME_BUCKET_MS) ? 2 : 1), { timeoutMs: 60_000 });
+
+    const lifted = await cli(env, 'promote', author, '--json');
+    expect(lifted.json()).toMatchObject({ author, mode: 'pull', alreadyPulled: false, followers: 3 });
+    expect(await stores.graph.isPushPinned(author)).toBe(false);
+    for (const f of fans) expect(await stores.graph.pulledFollows(f)).toEqual([author]);
   });
 });
 
