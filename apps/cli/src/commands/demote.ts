@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { isValidId } from '@app/domain';
 import { DemotionService, FollowBackfill, HomeMaterializer } from '@app/feeds';
 import { CliContext } from '../context';
-import { ActionFactory, CliError, CommandResult } from '../io';
+import { ActionFactory, CommandResult } from '../io';
+import { registerUserCommand } from './user-command';
 
 /**
  * Switches an author from pull back to push with DemotionService: pin to push, wait for the workers' cached
@@ -43,18 +43,12 @@ export async function demote(ctx: CliContext, author: string): Promise<CommandRe
 }
 
 export function registerDemote(program: Command, action: ActionFactory<CliContext>): void {
-  program
-    .command('demote')
-    .description(
+  registerUserCommand(program, action, {
+    name: 'demote',
+    description:
       "serve an author by push again, pinned so the follower threshold does not promote them back: waits FANOUT_PULL_DECISION_CACHE_MS for the workers, copies their recent activities into every follower's home, then stops the read-time merge (safe to repeat; `promote` undoes it)",
-    )
-    .argument('<author>', 'the author id')
-    .option('--json', 'one JSON document on stdout')
-    .action(
-      action((ctx, args) => {
-        const author = String(args[0]);
-        if (!isValidId(author)) throw new CliError(`"${author}" is not a valid user id`, 2, 'USAGE');
-        return demote(ctx, author);
-      }),
-    );
+    arg: 'author',
+    argDescription: 'the author id',
+    run: demote,
+  });
 }

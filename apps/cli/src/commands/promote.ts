@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { isValidId } from '@app/domain';
 import { PromotionService } from '@app/feeds';
 import { CliContext } from '../context';
-import { ActionFactory, CliError, CommandResult } from '../io';
+import { ActionFactory, CommandResult } from '../io';
+import { registerUserCommand } from './user-command';
 
 /**
  * Switches an author from push to pull now, below FANOUT_HIGH_FOLLOWER_THRESHOLD too, with the worker's own
@@ -36,16 +36,12 @@ export async function promote(ctx: CliContext, author: string): Promise<CommandR
 }
 
 export function registerPromote(program: Command, action: ActionFactory<CliContext>): void {
-  program
-    .command('promote')
-    .description("serve an author by pull from now on (as if above FANOUT_HIGH_FOLLOWER_THRESHOLD): no more fanout of their posts; followers' reads merge their feed. Lifts a pin left by `demote`; `demote` undoes it")
-    .argument('<author>', 'the author id')
-    .option('--json', 'one JSON document on stdout')
-    .action(
-      action((ctx, args) => {
-        const author = String(args[0]);
-        if (!isValidId(author)) throw new CliError(`"${author}" is not a valid user id`, 2, 'USAGE');
-        return promote(ctx, author);
-      }),
-    );
+  registerUserCommand(program, action, {
+    name: 'promote',
+    description:
+      "serve an author by pull from now on (as if above FANOUT_HIGH_FOLLOWER_THRESHOLD): no more fanout of their posts; followers' reads merge their feed. Lifts a pin left by `demote`; `demote` undoes it",
+    arg: 'author',
+    argDescription: 'the author id',
+    run: promote,
+  });
 }

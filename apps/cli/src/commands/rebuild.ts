@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { isValidId } from '@app/domain';
 import { HomeMaterializer, ReaderContexts, ReturningReaders } from '@app/feeds';
 import { CliContext } from '../context';
-import { ActionFactory, CliError, CommandResult } from '../io';
+import { ActionFactory, CommandResult } from '../io';
+import { registerUserCommand } from './user-command';
 
 /**
  * Re-materialises one user's home timeline with the API's own returning-reader rebuild (ReturningReaders,
@@ -36,16 +36,12 @@ export async function rebuild(ctx: CliContext, user: string): Promise<CommandRes
 }
 
 export function registerRebuild(program: Command, action: ActionFactory<CliContext>): void {
-  program
-    .command('rebuild')
-    .description("re-materialise one user's home timeline from the follow graph and the authors' feeds (what a returning reader's first page does)")
-    .argument('<user>', 'the user id')
-    .option('--json', 'one JSON document on stdout')
-    .action(
-      action((ctx, args) => {
-        const user = String(args[0]);
-        if (!isValidId(user)) throw new CliError(`"${user}" is not a valid user id`, 2, 'USAGE');
-        return rebuild(ctx, user);
-      }),
-    );
+  registerUserCommand(program, action, {
+    name: 'rebuild',
+    description:
+      "re-materialise one user's home timeline from the follow graph and the authors' feeds (what a returning reader's first page does)",
+    arg: 'user',
+    argDescription: 'the user id',
+    run: rebuild,
+  });
 }
