@@ -1,3 +1,4 @@
+import { retry } from '@app/feeds';
 import { Admin } from 'kafkajs';
 
 /** A consumer group as the broker describes it now (state: Empty, Stable, PreparingRebalance, Dead, ...). */
@@ -7,8 +8,20 @@ export interface GroupView {
   readonly members: readonly { readonly memberId: string; readonly clientId: string; readonly clientHost: string }[];
 }
 
-export async function describeGroup(admin: Admin, groupId: string): Promise<GroupView> {
-  const { groups } = await admin.describeGroups([groupId]);
+/**
+ * How long describeGroup keeps asking while the broker has no coordinator for the group yet: a fresh broker
+ * creates __consumer_offsets on the first lookup, and kafkajs gives up at once on its "loading" answers.
+ */
+export const COORDINATOR_WAIT_MS = 8_000;
+
+/** The answers of a broker that is still electing or loading the group's coordinator. */
+export function isCoordinatorPending(e: unknown): boolean {
+  const err = e as { name?: string; type?: string };
+  return err.name === 'KafkaJSGroupCoordinatorNotFound' || ['COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR'].includes(err.type ?? '');
+}
+
+export async function describeGroup(admin: Admin, groupId: string, coordinatorWaitMs = COORDINATOR_WAIT_MS): Promise<GroupView> {
+  const { groups } = await retry(() => admin.describeGroups([groupId]), { initialDelayMs: 200, maxDelayMs: 1_000, deadlineMs: coordinatorWaitMs, retryOn: isCoordinatorPending });
   const g = groups.find((x) => x.groupId === groupId);
   return {
     groupId,
