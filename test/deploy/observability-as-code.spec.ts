@@ -46,7 +46,7 @@ const EXTERNAL: Record<string, readonly string[]> = { up: [], probe_success: ['s
 async function apiRegistry(): Promise<Registry> {
   const metrics = new MetricsService({ service: 'api' });
   // The hub registers tideline_sse_connections on the app's registry in its constructor.
-  new LiveHub({ subscribe: () => () => undefined }, {} as never, {} as never, {} as never, {} as never, { streamsPerUser: 5 } as never, metrics);
+  new LiveHub({ subscribe: () => () => undefined }, {} as never, {} as never, {} as never, {} as never, { streamsPerUser: 5, tuning: { liveRefreshMs: 30_000 } } as never, metrics);
   return metrics.registry;
 }
 

@@ -40,7 +40,7 @@ function hub(opts: { streamsPerUser?: number } = {}) {
     { invalidate: () => undefined } as never,
     contexts as never,
     deletes as never,
-    { streamsPerUser: opts.streamsPerUser ?? 5 } as never,
+    { streamsPerUser: opts.streamsPerUser ?? 5, tuning: { liveRefreshMs: 30_000 } } as never,
     { registry: new Registry() } as never,
   );
   h.onModuleInit();

@@ -51,6 +51,7 @@ export interface AppConfig {
     readonly rebuildConcurrency: number;
     readonly readContextTtlMs: number;
     readonly readContextMaxIds: number;
+    readonly liveRefreshMs: number;
     readonly readPulledCacheMs: number;
     readonly pullDecisionCacheMs: number;
     readonly deleteMarkerHours: number;
@@ -144,6 +145,7 @@ export function toAppConfig(env: Env): AppConfig {
       rebuildConcurrency: env.REBUILD_CONCURRENCY,
       readContextTtlMs: env.READ_CONTEXT_TTL_MS,
       readContextMaxIds: env.READ_CONTEXT_MAX_IDS,
+      liveRefreshMs: env.LIVE_REFRESH_MS,
       readPulledCacheMs: env.READ_PULLED_CACHE_MS,
       pullDecisionCacheMs: env.FANOUT_PULL_DECISION_CACHE_MS,
       deleteMarkerHours: env.DELETE_MARKER_HOURS,

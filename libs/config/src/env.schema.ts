@@ -69,6 +69,11 @@ export class Env {
   @IsInt() @Min(0) @Max(60_000) READ_CONTEXT_TTL_MS: number = 5_000;
   @IsInt() @Min(0) @Max(100_000_000) READ_CONTEXT_MAX_IDS: number = 1_000_000;
   /**
+   * API: how often an open stream re-reads its reader's mutes and pulled authors (graph changes of the reader
+   * refresh it at once through the live topic; this bounds staleness if that event is lost).
+   */
+  @IsInt() @Min(1_000) @Max(600_000) LIVE_REFRESH_MS: number = 30_000;
+  /**
    * Worker: how long a "pulled" decision per author is trusted before the flag is read again. `tideline demote`
    * waits this long (plus a second) before it backfills, so no worker still skips the author's fanout.
    */

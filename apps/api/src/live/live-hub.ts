@@ -36,9 +36,6 @@ interface ConnState {
   lastId: string;
 }
 
-
-/** Mutes and pulled authors per connection are re-read at most this often (live is best effort). */
-const REFRESH_MS = 30_000;
 /** Events one connection may have waiting; beyond, it is closed as too slow (memory stays bounded). */
 export const MAX_QUEUED_EVENTS = 1000;
 
@@ -57,6 +54,8 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(LiveHub.name);
   private readonly byUser = new Map<UserId, Set<ConnState>>();
   private readonly streamsPerUser: number;
+  /** Mutes and pulled authors per connection are re-read at most this often (LIVE_REFRESH_MS; live is best effort). */
+  private readonly refreshMs: number;
   private unsubscribe: (() => void) | null = null;
   private readonly replay = new LiveReplay();
 
@@ -74,6 +73,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.streamsPerUser = cfg.streamsPerUser;
+    this.refreshMs = cfg.tuning.liveRefreshMs;
     // Collected on scrape from the live index, so it can never drift from the real connection count.
     const gauge: Gauge = new Gauge({
       name: 'tideline_sse_connections',
@@ -234,7 +234,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private async fresh(s: ConnState): Promise<ConnState> {
-    if (Date.now() - s.refreshedAt > REFRESH_MS) await this.refresh(s);
+    if (Date.now() - s.refreshedAt > this.refreshMs) await this.refresh(s);
     return s;
   }
 
