@@ -1,5 +1,6 @@
 import { retry } from '@app/feeds';
 import { Admin } from 'kafkajs';
+import { isCoordinatorPending } from './kafka-errors';
 
 /** A consumer group as the broker describes it now (state: Empty, Stable, PreparingRebalance, Dead, ...). */
 export interface GroupView {
@@ -8,17 +9,8 @@ export interface GroupView {
   readonly members: readonly { readonly memberId: string; readonly clientId: string; readonly clientHost: string }[];
 }
 
-/**
- * How long describeGroup keeps asking while the broker has no coordinator for the group yet: a fresh broker
- * creates __consumer_offsets on the first lookup, and kafkajs gives up at once on its "loading" answers.
- */
+/** How long describeGroup keeps asking while the broker has no coordinator for the group yet (isCoordinatorPending). */
 export const COORDINATOR_WAIT_MS = 8_000;
-
-/** The answers of a broker that is still electing or loading the group's coordinator. */
-export function isCoordinatorPending(e: unknown): boolean {
-  const err = e as { name?: string; type?: string };
-  return err.name === 'KafkaJSGroupCoordinatorNotFound' || ['COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR'].includes(err.type ?? '');
-}
 
 export async function describeGroup(admin: Admin, groupId: string, coordinatorWaitMs = COORDINATOR_WAIT_MS): Promise<GroupView> {
   const { groups } = await retry(() => admin.describeGroups([groupId]), { initialDelayMs: 200, maxDelayMs: 1_000, deadlineMs: coordinatorWaitMs, retryOn: isCoordinatorPending });

@@ -1,5 +1,6 @@
 import { Admin, GroupDescriptions, KafkaJSGroupCoordinatorNotFound, KafkaJSProtocolError } from 'kafkajs';
-import { describeGroup, isCoordinatorPending } from '../src/group-offsets';
+import { describeGroup } from '../src/group-offsets';
+import { isCoordinatorPending } from '../src/kafka-errors';
 
 /** Only describeGroups, answering from a script: an error to throw or the groups to return, per call. */
 function scriptedAdmin(script: readonly (Error | GroupDescriptions)[]): { admin: Admin; calls: () => number } {
@@ -19,7 +20,7 @@ const stable: GroupDescriptions = {
 };
 // kafkajs's typings declare no constructor argument; its runtime takes the message, as kafkajs itself passes it.
 const notFound = (): Error => new (KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error)('Failed to find group coordinator');
-const loading = (): Error => Object.assign(new KafkaJSProtocolError('The coordinator is loading'), { type: 'COORDINATOR_LOAD_IN_PROGRESS' });
+const loading = (): Error => Object.assign(new KafkaJSProtocolError('The coordinator is loading'), { type: 'GROUP_LOAD_IN_PROGRESS' });
 
 describe('describeGroup on a broker that has no coordinator for the group yet (a fresh broker)', () => {
   it('asks again until the coordinator answers, instead of reporting "Failed to find group coordinator"', async () => {
